@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Lakehouse.Common;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Lakehouse.Host;
+
+/// <summary>What every Lakehouse process has whatever modules it hosts: bind, JSON, errors, telemetry, auth, health.</summary>
+internal static class HostExtensions
+{
+    public static WebApplicationBuilder AddLakehouseHost(this WebApplicationBuilder builder, LakehouseConfig config)
+    {
+        builder.WebHost.UseUrls($"http://{config.Host.Bind}");
+        // Each route enforces its own configured body limit (storage.max_put_bytes, ingest.max_ingest_bytes).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+
+        builder.Logging.SetMinimumLevel(LogLevelOf(config.Log.Level));
+        if (LogLevelOf(config.Log.Level) > LogLevel.Debug) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(Telemetry.MeterName).AddPrometheusExporter())
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(Telemetry.ActivitySourceName));
+        return builder;
+    }
+
+    public static WebApplication UseLakehouseHost(this WebApplication app, LakehouseConfig config)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (config.Auth.Keys.Count > 0) app.UseMiddleware<BearerKeyAuthorization>();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok", config.Host.Modules)));
+        app.Lifetime.ApplicationStarted.Register(() => LogStart(app, config));
+        return app;
+    }
+
+    static void LogStart(WebApplication app, LakehouseConfig config)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Lakehouse");
+        foreach (var warning in app.Services.GetRequiredService<ConfigWarnings>().Messages) logger.LogWarning("{Warning}", warning);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        logger.LogInformation("Lakehouse listening on {Addresses} hosting modules [{Modules}] with {Backend} storage",
+            string.Join(", ", addresses), string.Join(", ", config.Host.Modules), config.Storage.Backend);
+    }
+
+    static LogLevel LogLevelOf(string level) => level switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "warn" or "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
+}
+
+internal sealed record HealthResponse(string Status, IReadOnlyList<string> Modules);

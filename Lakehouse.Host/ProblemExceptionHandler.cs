@@ -1,0 +1,33 @@
+using Lakehouse.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lakehouse.Host;
+
+/// <summary>Turns what modules throw into problem+json: their ProblemExceptions as they say, anything else as a 500 (a bug).</summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (context.RequestAborted.IsCancellationRequested) return true; // the client left; nobody to tell
+        var (status, title, detail) = exception switch
+        {
+            ProblemException p => (p.Status, p.Title, p.Message),
+            BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (context.Response.HasStarted)
+        {
+            context.Abort(); // a half-sent stream cannot become an error document; a cut connection says it failed
+            return true;
+        }
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Lakehouse.Common;
+
+/// <summary>
+/// A failure the client caused or can act on. Modules throw it at any depth; the host turns it into
+/// application/problem+json with this status, so a handler never has to thread errors back by hand.
+/// </summary>
+public sealed class ProblemException(int status, string title, string detail, Exception? inner = null) : Exception(detail, inner)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+
+    public static ProblemException BadRequest(string detail) => new(StatusCodes.Status400BadRequest, "Invalid input", detail);
+    public static ProblemException Forbidden(string detail) => new(StatusCodes.Status403Forbidden, "Forbidden", detail);
+    public static ProblemException NotFound(string detail) => new(StatusCodes.Status404NotFound, "Not found", detail);
+    public static ProblemException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Conflict", detail);
+    public static ProblemException TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
+    public static ProblemException UnsupportedMediaType(string detail) => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
+    public static ProblemException RangeNotSatisfiable(string detail) => new(StatusCodes.Status416RangeNotSatisfiable, "Range not satisfiable", detail);
+}

@@ -1,0 +1,22 @@
+using Lakehouse.Common;
+using Lakehouse.Storage;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+
+namespace Lakehouse;
+
+/// <summary>The modules this process hosts, as [host] modules lists them: registered and mapped, or neither.</summary>
+public static class LakehouseModules
+{
+    public static IHostApplicationBuilder AddHostedModules(this IHostApplicationBuilder builder, LakehouseConfig config)
+    {
+        if (config.Hosts(ModuleNames.Storage)) builder.AddStorageModule(config);
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapHostedModules(this IEndpointRouteBuilder app, LakehouseConfig config)
+    {
+        if (config.Hosts(ModuleNames.Storage)) app.MapStorageEndpoints();
+        return app;
+    }
+}

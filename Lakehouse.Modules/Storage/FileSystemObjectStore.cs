@@ -1,0 +1,217 @@
+using System.Globalization;
+using Lakehouse.Common;
+
+namespace Lakehouse.Storage;
+
+/// <summary>
+/// Objects as plain files under a root folder, laid out as their keys read (datasets/x/y.parquet),
+/// so that DuckDB reads them in place. Writes go to a temp file, are fsync'ed and renamed over the
+/// target, which is atomic on POSIX. The ETag is derived from size and modification time, so it is
+/// stable across restarts without hashing every byte.
+/// </summary>
+internal sealed class FileSystemObjectStore : IObjectStore
+{
+    // In-flight writes live here; a module-owned name, so the API cannot write into it, and a crash's
+    // leftovers are swept at start. Hidden from GET and list.
+    const string TempFolder = "_tmp";
+    const int CopyBufferSize = 1 << 20;
+
+    readonly string _root;
+    readonly string _temp;
+
+    public FileSystemObjectStore(string root)
+    {
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        _temp = Path.Combine(_root, TempFolder);
+        if (Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
+        Directory.CreateDirectory(_temp);
+    }
+
+    public string Root => _root;
+
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        var target = PathOf(key);
+        var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                await content.CopyToAsync(file, CopyBufferSize, cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+            MoveIntoPlace(temp, target, key);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        return Info(key, new FileInfo(target));
+    }
+
+    void MoveIntoPlace(string temp, string target, string key)
+    {
+        // A concurrent delete may prune the (empty) parent folder between create and rename: retry.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                if (Directory.Exists(target)) throw KeyConflict(key);
+                File.Move(temp, target, overwrite: true);
+                return;
+            }
+            catch (DirectoryNotFoundException) when (attempt < 10)
+            {
+            }
+            catch (IOException e) when (e is not DirectoryNotFoundException && FileOnThePath(key) is { } file)
+            {
+                throw KeyConflict(key, file, e);
+            }
+        }
+    }
+
+    // A file system cannot hold both "a" and "a/b"; S3 can. Say so rather than fail obscurely.
+    static ProblemException KeyConflict(string key, string? other = null, Exception? inner = null) =>
+        new(409, "Conflict", other is null
+            ? $"Key '{key}' names a folder of other objects on the filesystem backend; choose another key."
+            : $"Key '{key}' cannot be stored on the filesystem backend because object '{other}' occupies a folder it needs.", inner);
+
+    string? FileOnThePath(string key)
+    {
+        var segments = key.Split('/');
+        for (var i = 1; i < segments.Length; i++)
+        {
+            var prefix = string.Join('/', segments[..i]);
+            if (File.Exists(PathOf(prefix))) return prefix;
+        }
+        return null;
+    }
+
+    public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken)
+    {
+        if (IsHidden(key)) return Task.FromResult<ObjectInfo?>(null);
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult(file.Exists ? Info(key, file) : null);
+    }
+
+    public Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    {
+        if (IsHidden(key)) return Task.FromResult<ObjectContent?>(null);
+        FileStream stream;
+        try
+        {
+            // FileShare.Delete: a reader never blocks a replace or delete of the object.
+            stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return Task.FromResult<ObjectContent?>(null);
+        }
+        var info = new ObjectInfo(key, stream.Length, ETagOf(stream.Length, File.GetLastWriteTimeUtc(stream.SafeFileHandle)),
+            File.GetLastWriteTimeUtc(stream.SafeFileHandle));
+        var slice = range ?? new ByteRange(0, info.Size);
+        stream.Position = slice.Offset;
+        return Task.FromResult<ObjectContent?>(new ObjectContent(info, slice, stream));
+    }
+
+    public Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var objects = Walk(_root, "", prefix, cursor).Take(limit + 1).ToList();
+        var more = objects.Count > limit;
+        if (more) objects.RemoveAt(limit);
+        return Task.FromResult(new ObjectPage(objects, more ? objects[^1].Key : null));
+    }
+
+    /// <summary>
+    /// Yields objects in UTF-8 key order: each folder's entries are sorted as the keys they lead to
+    /// (a folder "a" sorts as "a/", after "a-b"), and folders that cannot hold a key matching the
+    /// prefix or following the cursor are never opened.
+    /// </summary>
+    IEnumerable<ObjectInfo> Walk(string folder, string keyPrefix, string prefix, string? cursor)
+    {
+        IEnumerable<FileSystemInfo> entries;
+        try
+        {
+            entries = new DirectoryInfo(folder).EnumerateFileSystemInfos().ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            yield break;
+        }
+        var ordered = entries
+            .Select(e => (Entry: e, Key: keyPrefix + e.Name + (e is DirectoryInfo ? "/" : "")))
+            .Where(e => keyPrefix.Length > 0 || e.Key != TempFolder + "/")
+            .OrderBy(e => e.Key, Utf8Order.Instance);
+        foreach (var (entry, key) in ordered)
+        {
+            if (entry is DirectoryInfo)
+            {
+                if (!key.StartsWith(prefix, StringComparison.Ordinal) && !prefix.StartsWith(key, StringComparison.Ordinal)) continue;
+                if (cursor is not null && !cursor.StartsWith(key, StringComparison.Ordinal) && Utf8Order.Instance.Compare(key, cursor) < 0) continue;
+                foreach (var info in Walk(entry.FullName, key, prefix, cursor)) yield return info;
+            }
+            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (cursor is null || Utf8Order.Instance.Compare(key, cursor) > 0))
+            {
+                var file = (FileInfo)entry;
+                if (file.Exists) yield return Info(key, file);
+            }
+        }
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        if (IsHidden(key)) return Task.CompletedTask;
+        var path = PathOf(key);
+        try
+        {
+            if (!File.Exists(path)) return Task.CompletedTask;
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Task.CompletedTask;
+        }
+        PruneEmptyFolders(Path.GetDirectoryName(path)!);
+        return Task.CompletedTask;
+    }
+
+    void PruneEmptyFolders(string folder)
+    {
+        while (folder.Length > _root.Length && folder.StartsWith(_root, StringComparison.Ordinal))
+        {
+            try
+            {
+                Directory.Delete(folder);
+            }
+            catch (IOException)
+            {
+                return; // not empty (or already gone): stop here
+            }
+            folder = Path.GetDirectoryName(folder)!;
+        }
+    }
+
+    public string? LocalPath(string key) => PathOf(key);
+
+    string PathOf(string key)
+    {
+        ObjectKeys.Validate(key);
+        var path = Path.Join(_root, key);
+        // Validation already rules out '..' and absolute keys; this is the belt to those braces.
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw ProblemException.BadRequest($"Key '{key}' escapes the storage root.");
+        }
+        return path;
+    }
+
+    static bool IsHidden(string key) => key.StartsWith(TempFolder + "/", StringComparison.Ordinal) || key == TempFolder;
+
+    static ObjectInfo Info(string key, FileInfo file) =>
+        new(key, file.Length, ETagOf(file.Length, file.LastWriteTimeUtc), file.LastWriteTimeUtc);
+
+    static string ETagOf(long size, DateTime modifiedUtc) =>
+        string.Create(CultureInfo.InvariantCulture, $"{size:x}-{modifiedUtc.Ticks:x}");
+}

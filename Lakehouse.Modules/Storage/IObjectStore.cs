@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+
+namespace Lakehouse.Storage;
+
+/// <summary>The storage module's façade: a flat namespace of immutable-per-write objects, like S3.</summary>
+public interface IObjectStore
+{
+    /// <summary>
+    /// Stores <paramref name="content"/> under <paramref name="key"/> atomically: readers see the old
+    /// object or the new one, never a part. On any failure (including the content stream throwing,
+    /// e.g. over a size limit) nothing is stored.
+    /// </summary>
+    Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>The object's metadata, or null when it does not exist.</summary>
+    Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Opens the object, or the byte range of it, for streaming; null when it does not exist.</summary>
+    Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken);
+
+    /// <summary>Keys starting with <paramref name="prefix"/> after <paramref name="cursor"/>, in ascending UTF-8 byte order.</summary>
+    Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>Removes the object; succeeds when it did not exist.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The path of a local file holding the object's bytes when the backend keeps them on this
+    /// machine (the filesystem backend), so that DuckDB can read them in place; otherwise null.
+    /// </summary>
+    string? LocalPath(string key);
+}
+
+public sealed record ObjectInfo(string Key, long Size, [property: JsonPropertyName("etag")] string ETag, DateTimeOffset LastModified);
+
+public sealed record ObjectPage(IReadOnlyList<ObjectInfo> Objects, string? NextCursor);
+
+/// <summary>An inclusive-exclusive byte range: <see cref="Length"/> bytes from <see cref="Offset"/>.</summary>
+public readonly record struct ByteRange(long Offset, long Length)
+{
+    public long Last => Offset + Length - 1;
+}
+
+/// <summary>An open object: <see cref="Stream"/> yields exactly the bytes of <see cref="Range"/>.</summary>
+public sealed class ObjectContent(ObjectInfo info, ByteRange range, Stream stream) : IAsyncDisposable
+{
+    public ObjectInfo Info { get; } = info;
+    public ByteRange Range { get; } = range;
+    public Stream Stream { get; } = stream;
+    public bool IsPartial => Range.Offset != 0 || Range.Length != Info.Size;
+
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+}

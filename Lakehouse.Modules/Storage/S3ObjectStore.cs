@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Lakehouse.Common;
+using Minio;
+using Minio.DataModel.Args;
+using Minio.Exceptions;
+
+namespace Lakehouse.Storage;
+
+/// <summary>
+/// Objects in an S3-compatible bucket through the Minio SDK. Reads go through presigned URLs and
+/// our own HttpClient: Minio 7.0.0 throws on every ranged GET (FACTS.md), and a presigned GET also
+/// hands back a plain response stream instead of Minio's callback. Writes of unknown length are
+/// spooled to a temp file first so that a size limit trips before anything reaches the bucket;
+/// the SDK then uploads in parts from 5 MiB on.
+/// </summary>
+internal sealed class S3ObjectStore : IObjectStore, IDisposable
+{
+    readonly IMinioClient _client;
+    readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None });
+    readonly string _bucket;
+
+    S3ObjectStore(IMinioClient client, string bucket)
+    {
+        _client = client;
+        _bucket = bucket;
+    }
+
+    public static async Task<S3ObjectStore> OpenAsync(S3Section options, CancellationToken cancellationToken)
+    {
+        var endpoint = new Uri(options.Endpoint);
+        // Minio's SDK addresses buckets path-style for every endpoint but AWS's own, which is what
+        // use_path_style = true asks for; virtual-host style is left to AWS endpoints.
+        var client = new MinioClient()
+            .WithEndpoint(endpoint.Host, endpoint.Port)
+            .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
+            .WithRegion(options.Region)
+            .WithCredentials(options.AccessKeyId, options.SecretAccessKey)
+            .Build();
+        var store = new S3ObjectStore(client, options.Bucket);
+        await store.EnsureBucketAsync(cancellationToken);
+        return store;
+    }
+
+    async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    {
+        if (await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken)) return;
+        try
+        {
+            await _client.MakeBucketAsync(new MakeBucketArgs().WithBucket(_bucket), cancellationToken);
+        }
+        catch (MinioException)
+        {
+            // Another process may have created it in between; if not, this says why.
+            if (!await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken)) throw;
+        }
+    }
+
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(key);
+        if (content.CanSeek)
+        {
+            await UploadAsync(key, content, content.Length - content.Position, cancellationToken);
+        }
+        else
+        {
+            var spool = Path.Combine(Path.GetTempPath(), "lakehouse-s3-" + Guid.NewGuid().ToString("N"));
+            await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
+                FileOptions.DeleteOnClose);
+            await content.CopyToAsync(file, 1 << 20, cancellationToken);
+            file.Position = 0;
+            await UploadAsync(key, file, file.Length, cancellationToken);
+        }
+        return await HeadAsync(key, cancellationToken) ?? throw new IOException($"Object '{key}' vanished right after it was written.");
+    }
+
+    Task UploadAsync(string key, Stream data, long size, CancellationToken cancellationToken) =>
+        _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key).WithStreamData(data).WithObjectSize(size)
+            .WithContentType("application/octet-stream"), cancellationToken);
+
+    public async Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(key);
+        try
+        {
+            var stat = await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
+            return new ObjectInfo(key, stat.Size, stat.ETag.Trim('"'), new DateTimeOffset(stat.LastModified.ToUniversalTime(), TimeSpan.Zero));
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var info = await HeadAsync(key, cancellationToken);
+        if (info is null) return null;
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key).WithExpiry(600));
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        var slice = range ?? new ByteRange(0, info.Size);
+        if (range is { } r) request.Headers.Range = new RangeHeaderValue(r.Offset, r.Last);
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            response.Dispose();
+            return null; // deleted since the stat
+        }
+        response.EnsureSuccessStatusCode();
+        return new ObjectContent(info, slice, await response.Content.ReadAsStreamAsync(cancellationToken));
+    }
+
+    public async Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        // Minio 7.0.0 has no start-after: pages before the cursor are read and skipped.
+        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(prefix).WithRecursive(true);
+        var objects = new List<ObjectInfo>(Math.Min(limit + 1, 1024));
+        await foreach (var item in _client.ListObjectsEnumAsync(args, cancellationToken))
+        {
+            if (item.IsDir || (cursor is not null && Utf8Order.Instance.Compare(item.Key, cursor) <= 0)) continue;
+            objects.Add(new ObjectInfo(item.Key, (long)item.Size, item.ETag.Trim('"'),
+                new DateTimeOffset(item.LastModifiedDateTime?.ToUniversalTime() ?? DateTime.UnixEpoch, TimeSpan.Zero)));
+            if (objects.Count > limit) break;
+        }
+        var more = objects.Count > limit;
+        if (more) objects.RemoveAt(limit);
+        return new ObjectPage(objects, more ? objects[^1].Key : null);
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(key);
+        await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
+    }
+
+    public string? LocalPath(string key) => null;
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _client.Dispose();
+    }
+}

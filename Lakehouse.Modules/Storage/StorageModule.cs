@@ -1,0 +1,24 @@
+using Lakehouse.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Lakehouse.Storage;
+
+public static class StorageModule
+{
+    public static IHostApplicationBuilder AddStorageModule(this IHostApplicationBuilder builder, LakehouseConfig config)
+    {
+        builder.Services.AddSingleton<IObjectStore>(_ => config.Storage.Backend == "s3"
+            ? S3ObjectStore.OpenAsync(config.S3, CancellationToken.None).GetAwaiter().GetResult()
+            : new FileSystemObjectStore(config.Storage.Root));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapStorageEndpoints(this IEndpointRouteBuilder app)
+    {
+        StorageEndpoints.Map(app.MapGroup("/v1/storage"));
+        return app;
+    }
+}
