@@ -12,8 +12,10 @@ internal static class ConfigurationExtensions
     public static LakehouseConfig AddLakehouseConfig(this WebApplicationBuilder builder)
     {
         var warnings = new List<string>();
-        var overrides = builder.Configuration.GetSection("LAKEHOUSE").AsEnumerable(makePathsRelative: true)
-            .Where(pair => pair.Value is not null);
+        var overrides = builder.Configuration.GetSection("LAKEHOUSE").GetChildren().SelectMany(section =>
+            section.GetChildren().Any()
+                ? section.GetChildren().Select(key => KeyValuePair.Create($"{section.Key}:{key.Key}", key.Value))
+                : [KeyValuePair.Create(section.Key, section.Value)]);
         var config = ConfigLoader.Load(builder.Configuration["config"], overrides, warnings);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(new ConfigWarnings(warnings));

@@ -12,7 +12,7 @@ namespace Lakehouse.Storage;
 
 internal static class StorageEndpoints
 {
-    const string ObjectsPath = "/v1/storage/objects/";
+    public const string ObjectsPath = "/v1/storage/objects/";
     const int DefaultListLimit = 1000;
     const int MaxListLimit = 10000;
 
@@ -115,9 +115,7 @@ internal static class StorageEndpoints
         string key;
         if (!string.IsNullOrEmpty(raw) && raw.StartsWith(ObjectsPath, StringComparison.Ordinal))
         {
-            var path = raw.AsSpan(ObjectsPath.Length);
-            var query = path.IndexOfAny('?', '#');
-            key = Uri.UnescapeDataString((query < 0 ? path : path[..query]).ToString());
+            key = RawKey(raw);
         }
         else
         {
@@ -125,6 +123,14 @@ internal static class StorageEndpoints
         }
         ObjectKeys.Validate(key);
         return key;
+    }
+
+    /// <summary>The decoded key of a raw request target that starts with <see cref="ObjectsPath"/>.</summary>
+    public static string RawKey(string rawTarget)
+    {
+        var path = rawTarget.AsSpan(ObjectsPath.Length);
+        var query = path.IndexOfAny('?', '#');
+        return Uri.UnescapeDataString((query < 0 ? path : path[..query]).ToString());
     }
 
     static string WritableKey(HttpContext context)

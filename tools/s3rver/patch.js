@@ -63,3 +63,21 @@ patch('routes.js', 'cheap bucket HEAD',
           return undefined;
         }
         return bucketCtrl.getBucket(ctx);`);
+
+// 6. List in UTF-8 byte order, as S3 does: its directory walk yields "a/x" before "a-c" and compares
+//    keys as UTF-16, so pages came out of order. Sort the walked keys; the start-after folder pruning
+//    used the same wrong order, so it goes (a test server's buckets are small).
+patch('stores/filesystem.js', 'byte-ordered listing (prune)',
+  `      if (dirPath < startAfterPath && startAfterPath.indexOf(dirPath) === -1) {
+        return false;
+      }`,
+  `      // (patched: no start-after pruning; keys are sorted below)`);
+patch('stores/filesystem.js', 'byte-ordered listing (sort)',
+  `    for (const keyPath of it) {`,
+  `    const keyOf = p => FilesystemStore.decodeKeyPath(p.slice(bucketPath.length + 1, -objectSuffix.length));
+    const sorted = [...it].filter(p => p.endsWith(objectSuffix))
+      .sort((a, b) => Buffer.compare(Buffer.from(keyOf(a)), Buffer.from(keyOf(b))));
+    for (const keyPath of sorted) {`);
+patch('stores/filesystem.js', 'byte-ordered listing (start-after)',
+  `      if (key <= startAfter || !key.startsWith(prefix)) {`,
+  `      if (Buffer.compare(Buffer.from(key), Buffer.from(startAfter)) <= 0 || !key.startsWith(prefix)) {`);

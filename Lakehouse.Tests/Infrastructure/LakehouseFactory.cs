@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Lakehouse.Tests.Infrastructure;
+
+/// <summary>
+/// The real host in-process on real Kestrel sockets (so requests arrive byte for byte as a client
+/// sent them), configured through the same LAKEHOUSE__SECTION__KEY overrides an operator would use.
+/// Owns a temp data root unless one is given (to test restarts).
+/// </summary>
+public sealed class LakehouseFactory : WebApplicationFactory<Program>
+{
+    readonly TempFolder? _ownedRoot;
+    readonly Dictionary<string, string> _settings;
+
+    public LakehouseFactory(IDictionary<string, string>? settings = null, string? root = null)
+    {
+        UseKestrel();
+        if (root is null) _ownedRoot = new TempFolder();
+        Root = root ?? _ownedRoot!.Path;
+        _settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["storage:root"] = Root, ["log:level"] = "warn", ["host:bind"] = "127.0.0.1:0" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _settings[key] = value;
+    }
+
+    public string Root { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings) builder.UseSetting("LAKEHOUSE:" + key, value);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _ownedRoot?.Dispose();
+    }
+}

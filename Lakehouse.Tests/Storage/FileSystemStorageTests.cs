@@ -1,0 +1,65 @@
+using System.Net;
+using System.Security.Cryptography;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Storage;
+
+public sealed class FileSystemStorageTests : StorageContractTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null) =>
+        Task.FromResult(new LakehouseFactory(settings));
+
+    [Fact]
+    public async Task Objects_are_plain_files_under_the_root_and_etags_survive_a_restart()
+    {
+        using var root = new TempFolder();
+        string etag;
+        await using (var first = new LakehouseFactory(root: root.Path))
+        {
+            var put = await first.CreateClient().PutAsync("/v1/storage/objects/datasets/w/a.parquet", new ByteArrayContent([1, 2, 3]), Cancel);
+            using var json = System.Text.Json.JsonDocument.Parse(await put.Content.ReadAsStringAsync(Cancel));
+            etag = json.RootElement.GetProperty("etag").GetString()!;
+        }
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(Path.Combine(root.Path, "datasets", "w", "a.parquet"), Cancel));
+        await using var second = new LakehouseFactory(root: root.Path);
+        var head = await second.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/storage/objects/datasets/w/a.parquet"), Cancel);
+        Assert.Equal($"\"{etag}\"", head.Headers.ETag!.Tag);
+    }
+
+    [Fact]
+    public async Task A_key_that_needs_an_existing_object_as_folder_is_409_and_changes_nothing()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        await client.PutAsync("/v1/storage/objects/a", new ByteArrayContent([1]), Cancel);
+        await ProblemAssert.IsProblem(await client.PutAsync("/v1/storage/objects/a/b", new ByteArrayContent([2]), Cancel), HttpStatusCode.Conflict, "'a'");
+        await client.PutAsync("/v1/storage/objects/c/d", new ByteArrayContent([1]), Cancel);
+        await ProblemAssert.IsProblem(await client.PutAsync("/v1/storage/objects/c", new ByteArrayContent([2]), Cancel), HttpStatusCode.Conflict, "folder");
+        Assert.Equal([1], await client.GetByteArrayAsync("/v1/storage/objects/a", Cancel));
+        Assert.Equal([1], await client.GetByteArrayAsync("/v1/storage/objects/c/d", Cancel));
+    }
+
+    [Fact]
+    public async Task Readers_see_the_old_or_the_new_object_never_a_mix()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var versions = Enumerable.Range(0, 4).Select(i => Enumerable.Repeat((byte)i, 2 * 1024 * 1024).ToArray()).ToArray();
+        var hashes = versions.Select(v => Convert.ToHexString(SHA256.HashData(v))).ToHashSet();
+        await client.PutAsync("/v1/storage/objects/hot", new ByteArrayContent(versions[0]), Cancel);
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 12; i++) await client.PutAsync("/v1/storage/objects/hot", new ByteArrayContent(versions[i % 4]), Cancel);
+        }, Cancel);
+        while (!writer.IsCompleted)
+        {
+            var bytes = await client.GetByteArrayAsync("/v1/storage/objects/hot", Cancel);
+            Assert.Contains(Convert.ToHexString(SHA256.HashData(bytes)), hashes);
+        }
+        await writer;
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(host.Root, "_tmp")));
+    }
+}
