@@ -25,6 +25,7 @@ internal static class HostExtensions
             json.SerializerOptions.DictionaryKeyPolicy = null;
         });
         builder.Services.AddProblemDetails();
+        ModuleReadiness.AddTo(builder.Services);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 
         builder.Services.AddOpenTelemetry()
@@ -39,7 +40,9 @@ internal static class HostExtensions
         app.UseStatusCodePages();
         if (config.Auth.Keys.Count > 0) app.UseMiddleware<BearerKeyAuthorization>();
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok", config.Host.Modules)));
+        app.MapGet("/health", (ModuleReadiness readiness) => readiness.Pending is { Count: > 0 } pending
+            ? Results.Json(new HealthResponse("starting", config.Host.Modules, pending), statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Ok(new HealthResponse("ok", config.Host.Modules, null)));
         app.Lifetime.ApplicationStarted.Register(() => LogStart(app, config));
         return app;
     }
@@ -63,4 +66,7 @@ internal static class HostExtensions
     };
 }
 
-internal sealed record HealthResponse(string Status, IReadOnlyList<string> Modules);
+internal sealed record HealthResponse(
+    string Status,
+    IReadOnlyList<string> Modules,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Starting);

@@ -13,6 +13,7 @@ public static class StorageModule
         builder.Services.AddSingleton<IObjectStore>(_ => config.Storage.Backend == "s3"
             ? S3ObjectStore.OpenAsync(config.S3, CancellationToken.None).GetAwaiter().GetResult()
             : new FileSystemObjectStore(config.Storage.Root));
+        builder.Services.AddSingleton<IModuleInitializer, StorageInitializer>();
         builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, RawKeyGuard>();
         return builder;
     }

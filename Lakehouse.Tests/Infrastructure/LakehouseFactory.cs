@@ -24,6 +24,18 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
 
     public string Root { get; }
 
+    /// <summary>A client once /health says every hosted module has started (it answers 503 until then).</summary>
+    public async Task<HttpClient> CreateReadyClientAsync()
+    {
+        var client = CreateClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await client.GetAsync("/health", timeout.Token)).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings) builder.UseSetting("LAKEHOUSE:" + key, value);

@@ -248,7 +248,8 @@ public abstract class StorageContractTests
     public async Task Health_lists_the_hosted_modules()
     {
         await using var host = await CreateAsync();
-        var health = await host.CreateClient().GetFromJsonAsync<JsonElement>("/health", Cancel);
+        var client = await host.CreateReadyClientAsync();
+        var health = await client.GetFromJsonAsync<JsonElement>("/health", Cancel);
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.Contains("storage", health.GetProperty("modules").EnumerateArray().Select(m => m.GetString()));
     }
