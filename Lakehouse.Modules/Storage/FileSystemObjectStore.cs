@@ -14,7 +14,6 @@ internal sealed class FileSystemObjectStore : IObjectStore
     // In-flight writes live here; a module-owned name, so the API cannot write into it, and a crash's
     // leftovers are swept at start. Hidden from GET and list.
     const string TempFolder = "_tmp";
-    const int CopyBufferSize = 1 << 20;
 
     readonly string _root;
     readonly string _temp;
@@ -35,9 +34,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
-                await content.CopyToAsync(file, CopyBufferSize, cancellationToken);
+                await OverlappedCopy.CopyAsync(content, file, cancellationToken, (offset, length) => Writeback.Start(file.SafeFileHandle, offset, length));
                 file.Flush(flushToDisk: true);
             }
             MoveIntoPlace(temp, target, key);

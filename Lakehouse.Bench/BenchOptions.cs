@@ -1,0 +1,3 @@
+namespace Lakehouse.Bench;
+
+public sealed record BenchOptions(bool Quick);
