@@ -1,4 +1,6 @@
+using Lakehouse.Catalog;
 using Lakehouse.Common;
+using Lakehouse.Ingest;
 using Lakehouse.Storage;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
@@ -11,12 +13,16 @@ public static class LakehouseModules
     public static IHostApplicationBuilder AddHostedModules(this IHostApplicationBuilder builder, LakehouseConfig config)
     {
         if (config.Hosts(ModuleNames.Storage)) builder.AddStorageModule(config);
+        if (config.Hosts(ModuleNames.Catalog)) builder.AddCatalogModule();
+        if (config.Hosts(ModuleNames.Ingest)) builder.AddIngestModule();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapHostedModules(this IEndpointRouteBuilder app, LakehouseConfig config)
     {
         if (config.Hosts(ModuleNames.Storage)) app.MapStorageEndpoints();
+        if (config.Hosts(ModuleNames.Catalog)) app.MapCatalogEndpoints();
+        if (config.Hosts(ModuleNames.Ingest)) app.MapIngestEndpoints();
         return app;
     }
 }

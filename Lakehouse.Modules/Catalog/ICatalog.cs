@@ -1,0 +1,33 @@
+namespace Lakehouse.Catalog;
+
+/// <summary>
+/// The catalog module's façade: named datasets, each a versioned manifest over Parquet files in
+/// storage. Every change is a new version, written atomically and serialised per dataset.
+/// </summary>
+public interface ICatalog
+{
+    /// <summary>Every dataset, sorted by name.</summary>
+    IReadOnlyList<DatasetManifest> List();
+
+    DatasetManifest? Get(string name);
+
+    /// <summary>
+    /// Writes the next version of <paramref name="name"/>. <paramref name="change"/> sees the current
+    /// manifest (null for a new dataset) under the dataset's lock and returns the new schema and
+    /// files; it may throw a ProblemException to refuse, and then nothing changes.
+    /// </summary>
+    /// <param name="expectedVersion">When given and not the current version (0: must not exist), 409.</param>
+    Task<DatasetManifest> UpdateAsync(string name, long? expectedVersion, Func<DatasetManifest?, DatasetContent> change, CancellationToken cancellationToken);
+
+    /// <summary>Removes the dataset and the files under datasets/{name}/; false when it did not exist.</summary>
+    Task<bool> DeleteAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Raised after each change is stored and before the call that made it returns.</summary>
+    event Action<DatasetChange>? Changed;
+}
+
+/// <summary>What a change makes of a dataset; the catalog derives versions, totals and timestamps.</summary>
+public sealed record DatasetContent(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<DataFile> Files);
+
+/// <summary>A dataset changed: its new manifest, or null when it was deleted.</summary>
+public sealed record DatasetChange(string Name, DatasetManifest? Manifest);

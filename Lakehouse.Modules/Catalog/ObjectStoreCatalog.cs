@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Lakehouse.Common;
+using Lakehouse.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Lakehouse.Catalog;
+
+/// <summary>
+/// Manifests kept as _catalog/{name}.json objects and cached in memory. A change takes the
+/// dataset's lock, writes the whole next manifest in one atomic object write, then swaps the cache:
+/// a crash leaves the old version or the new one. Data files are always stored before the manifest
+/// that names them, so a manifest never names a missing file.
+/// </summary>
+internal sealed class ObjectStoreCatalog : ICatalog
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    readonly ConcurrentDictionary<string, DatasetManifest> _manifests = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    readonly IObjectStore _store;
+    readonly ILogger<ObjectStoreCatalog> _logger;
+    readonly Lazy<Task> _loaded;
+
+    public ObjectStoreCatalog(IObjectStore store, ILogger<ObjectStoreCatalog> logger)
+    {
+        _store = store;
+        _logger = logger;
+        _loaded = new(() => Task.Run(LoadAsync));
+    }
+
+    public event Action<DatasetChange>? Changed;
+
+    /// <summary>Reads every manifest once; later calls wait for that first load.</summary>
+    public Task EnsureLoadedAsync() => _loaded.Value;
+
+    async Task LoadAsync()
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await _store.ListAsync(DatasetKeys.ManifestPrefix, 1000, cursor, CancellationToken.None);
+            foreach (var info in page.Objects.Where(o => o.Key.EndsWith(".json", StringComparison.Ordinal)))
+            {
+                try
+                {
+                    await using var content = await _store.GetAsync(info.Key, null, CancellationToken.None);
+                    if (content is null) continue;
+                    var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(content.Stream, Json)
+                        ?? throw new InvalidDataException("empty manifest");
+                    _manifests[manifest.Name] = manifest;
+                }
+                catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
+                {
+                    _logger.LogError(e, "Skipping unreadable manifest {Key}", info.Key);
+                }
+            }
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        _logger.LogInformation("Catalog loaded {Count} datasets", _manifests.Count);
+    }
+
+    public IReadOnlyList<DatasetManifest> List()
+    {
+        EnsureLoadedAsync().GetAwaiter().GetResult();
+        return [.. _manifests.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
+    }
+
+    public DatasetManifest? Get(string name)
+    {
+        EnsureLoadedAsync().GetAwaiter().GetResult();
+        return _manifests.GetValueOrDefault(name);
+    }
+
+    public async Task<DatasetManifest> UpdateAsync(string name, long? expectedVersion, Func<DatasetManifest?, DatasetContent> change, CancellationToken cancellationToken)
+    {
+        Names.Validate(name, "Dataset");
+        await EnsureLoadedAsync();
+        var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var current = _manifests.GetValueOrDefault(name);
+            var currentVersion = current?.Version ?? 0;
+            if (expectedVersion is { } expected && expected != currentVersion)
+            {
+                throw ProblemException.Conflict($"Dataset '{name}' is at version {currentVersion}, not the expected {expected}.");
+            }
+            var content = change(current);
+            var now = DateTimeOffset.UtcNow;
+            var next = new DatasetManifest(name, currentVersion + 1, current?.CreatedAt ?? now, now,
+                content.Files.Sum(f => f.RowCount), content.Files.Sum(f => f.SizeBytes), content.Schema, content.Files);
+            // Past this point the change is being committed: a client hanging up must not cut it in half.
+            await _store.PutAsync(DatasetKeys.Manifest(name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(next, Json)), CancellationToken.None);
+            _manifests[name] = next;
+            Notify(new DatasetChange(name, next));
+            return next;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        Names.Validate(name, "Dataset");
+        await EnsureLoadedAsync();
+        var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_manifests.TryGetValue(name, out var manifest)) return false;
+            await _store.DeleteAsync(DatasetKeys.Manifest(name), CancellationToken.None);
+            _manifests.TryRemove(name, out _);
+            Notify(new DatasetChange(name, null));
+            // Only files this manifest named: an ingest racing this delete may have stored a new file
+            // under the prefix that its own manifest is about to name.
+            foreach (var file in manifest.Files.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(name), StringComparison.Ordinal)))
+            {
+                await _store.DeleteAsync(file.Key, CancellationToken.None);
+            }
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    void Notify(DatasetChange change)
+    {
+        foreach (var handler in Changed?.GetInvocationList().Cast<Action<DatasetChange>>() ?? [])
+        {
+            try
+            {
+                handler(change);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "A catalog subscriber failed on the change of {Dataset}", change.Name);
+            }
+        }
+    }
+}

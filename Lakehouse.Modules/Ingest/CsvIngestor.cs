@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Lakehouse.Catalog;
+using Lakehouse.Common;
+using Lakehouse.Storage;
+
+namespace Lakehouse.Ingest;
+
+/// <summary>
+/// Upload → temp CSV (scanned as it arrives) → Parquet (DuckDB) → storage → catalog. The Parquet
+/// object is stored before the manifest names it; if the commit is refused the object is removed,
+/// so a failed ingest leaves storage and catalog exactly as they were.
+/// </summary>
+internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter) : IIngestService
+{
+    static readonly System.Diagnostics.Metrics.Counter<long> RowsIngested = Telemetry.Meter.CreateCounter<long>("lakehouse.ingest.rows");
+    static readonly System.Diagnostics.Metrics.Counter<long> BytesIngested = Telemetry.Meter.CreateCounter<long>("lakehouse.ingest.parquet_bytes");
+
+    public async Task<IngestResult> IngestAsync(string dataset, Stream csv, IngestOptions options, CancellationToken cancellationToken)
+    {
+        Names.Validate(dataset, "Dataset");
+        var clock = Stopwatch.StartNew();
+        using var activity = Telemetry.ActivitySource.StartActivity("ingest");
+        var work = Directory.CreateTempSubdirectory("lakehouse-ingest-").FullName;
+        try
+        {
+            var csvPath = Path.Combine(work, "upload.csv");
+            CsvShape shape;
+            try
+            {
+                shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header), cancellationToken);
+            }
+            catch (CsvFormatException e)
+            {
+                throw ProblemException.BadRequest(e.Message);
+            }
+
+            var readTypes = ReadTypes(shape, options.Mode == IngestMode.Append ? catalog.Get(dataset) : null);
+            var parquetPath = Path.Combine(work, "data.parquet");
+            await converter.ConvertAsync(csvPath, parquetPath, shape.Names, readTypes, options, cancellationToken);
+            var summary = await ParquetFooter.ReadAsync(parquetPath, cancellationToken);
+
+            var key = $"{DatasetKeys.FilesPrefix(dataset)}{Ulid.New()}.parquet";
+            ObjectInfo stored;
+            await using (var parquet = File.OpenRead(parquetPath))
+            {
+                stored = await store.PutAsync(key, parquet, cancellationToken);
+            }
+            var file = new DataFile(key, summary.RowCount, stored.Size);
+            DatasetManifest manifest;
+            IReadOnlyList<DataFile> replaced = [];
+            try
+            {
+                manifest = await catalog.UpdateAsync(dataset, null, current =>
+                {
+                    if (current is null || options.Mode == IngestMode.Replace)
+                    {
+                        replaced = current?.Files ?? [];
+                        return new DatasetContent(summary.Schema, [file]);
+                    }
+                    // Checked again under the dataset's lock: a concurrent replace may have changed the schema.
+                    if (AppendDifferences(current.Schema, summary.Schema) is { Count: > 0 } differences)
+                    {
+                        throw ProblemException.Conflict($"The CSV does not match dataset '{dataset}': {string.Join("; ", differences)}.");
+                    }
+                    return new DatasetContent(current.Schema, [.. current.Files, file]);
+                }, cancellationToken);
+            }
+            catch
+            {
+                await store.DeleteAsync(key, CancellationToken.None);
+                throw;
+            }
+            // After the switch the replaced files are unreferenced: remove those this dataset owns.
+            foreach (var old in replaced.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)))
+            {
+                await store.DeleteAsync(old.Key, CancellationToken.None);
+            }
+            RowsIngested.Add(summary.RowCount);
+            BytesIngested.Add(stored.Size);
+            return new IngestResult(dataset, summary.RowCount, file, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The types to read the CSV with: as inferred for a new dataset or a replace; for an append, the
+    /// dataset's own types wherever the new values fit them losslessly (all-NULL columns fit
+    /// anything, BIGINT fits DOUBLE, anything fits VARCHAR and keeps its text), else 409.
+    /// </summary>
+    static IReadOnlyList<string> ReadTypes(CsvShape shape, DatasetManifest? existing)
+    {
+        if (existing is null) return shape.Types;
+        var differences = new List<string>();
+        var names = shape.Names;
+        if (names.Count != existing.Schema.Count || !names.SequenceEqual(existing.Schema.Select(c => c.Name)))
+        {
+            var missing = existing.Schema.Select(c => c.Name).Except(names).ToList();
+            var extra = names.Except(existing.Schema.Select(c => c.Name)).ToList();
+            if (missing.Count > 0) differences.Add($"missing columns {string.Join(", ", missing.Select(n => $"'{n}'"))}");
+            if (extra.Count > 0) differences.Add($"unexpected columns {string.Join(", ", extra.Select(n => $"'{n}'"))}");
+            if (missing.Count == 0 && extra.Count == 0) differences.Add($"columns in another order: [{string.Join(", ", names)}], expected [{string.Join(", ", existing.Schema.Select(c => c.Name))}]");
+            throw ProblemException.Conflict($"The CSV's columns do not match dataset '{existing.Name}': {string.Join("; ", differences)}.");
+        }
+        var types = new List<string>();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var target = existing.Schema[i].Type;
+            var inferred = shape.Types[i];
+            var fits = !shape.HasValues[i] || inferred == target || target == "VARCHAR" || (inferred == "BIGINT" && target == "DOUBLE");
+            if (!fits) differences.Add($"column '{names[i]}' holds {inferred} values but the dataset's column is {target}");
+            types.Add(target);
+        }
+        if (differences.Count > 0) throw ProblemException.Conflict($"The CSV's types do not match dataset '{existing.Name}': {string.Join("; ", differences)}.");
+        return types;
+    }
+
+    static List<string> AppendDifferences(IReadOnlyList<ColumnSchema> dataset, IReadOnlyList<ColumnSchema> file) =>
+        [.. Enumerable.Range(0, Math.Max(dataset.Count, file.Count))
+            .Where(i => i >= dataset.Count || i >= file.Count || dataset[i].Name != file[i].Name || dataset[i].Type != file[i].Type)
+            .Select(i => i < dataset.Count && i < file.Count
+                ? $"column '{file[i].Name}' is {file[i].Type}, the dataset's '{dataset[i].Name}' is {dataset[i].Type}"
+                : $"column {i + 1} exists in only one of them")];
+}

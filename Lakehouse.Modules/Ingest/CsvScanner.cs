@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Text;
+
+namespace Lakehouse.Ingest;
+
+/// <summary>A CSV that breaks RFC 4180 or our limits; <see cref="Line"/> is the physical line (1-based) where it shows.</summary>
+internal sealed class CsvFormatException(long line, string message) : Exception($"CSV line {line}: {message}")
+{
+    public long Line { get; } = line;
+}
+
+/// <summary>
+/// The shape of a whole CSV file: column names, one inferred type per column, whether each column
+/// holds any non-NULL value at all, and the number of data rows.
+/// </summary>
+internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows);
+
+/// <summary>
+/// One pass over a CSV as its bytes arrive (it runs while the upload is still being received):
+/// checks the RFC 4180 structure — quoting, "" escapes, CRLF or LF, equal field counts — naming the
+/// line of any fault, and infers every column's type from every value, not a sample. Fields are
+/// found with vectorised searches; a column is classified only until it has become text.
+/// </summary>
+internal sealed class CsvScanner
+{
+    public const int MaxRecordBytes = 32 * 1024 * 1024;
+
+    readonly byte _delimiter;
+    readonly bool _header;
+    readonly SearchValues<byte> _fieldEnd;
+    byte[] _buffer = new byte[4 << 20];
+    int _length;
+    bool _started;
+    long _line = 1;
+    long _rows;
+    List<string>? _names;
+    TypeMask[] _masks = [];
+    bool[] _sawValue = [];
+    int _columns = -1;
+
+    public CsvScanner(byte delimiter, bool header)
+    {
+        _delimiter = delimiter;
+        _header = header;
+        _fieldEnd = SearchValues.Create(delimiter, (byte)'\n', (byte)'\r');
+    }
+
+    /// <summary>Scans the next bytes of the file; records cut by the chunk's end wait for the next chunk.</summary>
+    public void Feed(ReadOnlySpan<byte> chunk)
+    {
+        if (_length + chunk.Length > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + chunk.Length));
+        chunk.CopyTo(_buffer.AsSpan(_length));
+        _length += chunk.Length;
+        Scan(final: false);
+    }
+
+    /// <summary>Scans what is left at the end of the file and returns its shape.</summary>
+    public CsvShape Finish()
+    {
+        Scan(final: true);
+        if (_columns < 0) throw new CsvFormatException(1, "the body is empty; send a CSV with a header row and at least one data row.");
+        if (_rows == 0) throw new CsvFormatException(_line, "the CSV has a header but no data rows.");
+        var types = Enumerable.Range(0, _columns).Select(c => ValueTypes.ColumnType(_masks[c], _sawValue[c])).ToList();
+        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows);
+    }
+
+    void Scan(bool final)
+    {
+        var data = _buffer.AsSpan(0, _length);
+        var position = 0;
+        if (!_started)
+        {
+            if (data.Length < 3 && !final) return;
+            if (data.StartsWith("\uFEFF"u8)) position = 3;
+            _started = true;
+        }
+        while (position < data.Length)
+        {
+            var recordStart = position;
+            var recordLine = _line;
+            if (!TryRecord(data, ref position, final))
+            {
+                position = recordStart;
+                _line = recordLine;
+                if (data.Length - recordStart > MaxRecordBytes)
+                {
+                    throw new CsvFormatException(recordLine, $"a record is longer than {MaxRecordBytes / (1024 * 1024)} MiB (an unterminated quote?).");
+                }
+                break;
+            }
+        }
+        data[position..].CopyTo(_buffer);
+        _length = data.Length - position;
+    }
+
+    /// <summary>Parses one record at <paramref name="position"/>; false when the data ends inside it and more may come.</summary>
+    bool TryRecord(ReadOnlySpan<byte> data, ref int position, bool final)
+    {
+        var recordLine = _line;
+        var field = 0;
+        List<string>? headerNames = _columns < 0 && _header ? [] : null;
+        var blankLine = data[position] is (byte)'\n' or (byte)'\r';
+        while (true)
+        {
+            ReadOnlySpan<byte> value;
+            var quoted = data[position] == '"';
+            var escapedQuotes = false;
+            if (quoted)
+            {
+                var fieldLine = _line;
+                var close = position + 1;
+                while (true)
+                {
+                    var next = data[close..].IndexOf((byte)'"');
+                    if (next < 0)
+                    {
+                        if (final) throw new CsvFormatException(fieldLine, "a quoted field is never closed (unterminated quote).");
+                        return false;
+                    }
+                    close += next;
+                    if (close + 1 < data.Length && data[close + 1] == '"')
+                    {
+                        escapedQuotes = true;
+                        close += 2;
+                        continue;
+                    }
+                    if (close + 1 == data.Length && !final) return false; // "" may continue in the next chunk
+                    break;
+                }
+                value = data[(position + 1)..close];
+                _line += value.Count((byte)'\n');
+                position = close + 1;
+                if (position < data.Length && data[position] != _delimiter && data[position] is not ((byte)'\n' or (byte)'\r'))
+                {
+                    throw new CsvFormatException(_line, $"unexpected '{(char)data[position]}' after the closing quote of field {field + 1}; quotes inside a quoted field are written as \"\".");
+                }
+            }
+            else
+            {
+                var end = data[position..].IndexOfAny(_fieldEnd);
+                if (end < 0)
+                {
+                    if (!final) return false;
+                    end = data.Length - position;
+                }
+                value = data.Slice(position, end);
+                position += end;
+            }
+
+            if (headerNames is not null) headerNames.Add(HeaderName(value, escapedQuotes, field));
+            else if (_columns < 0) FirstRowColumn(field, value, quoted);
+            else if (field < _columns) Observe(field, value, quoted);
+            field++;
+
+            if (position == data.Length)
+            {
+                if (!final) return false;
+                break; // the last record has no line break
+            }
+            var separator = data[position];
+            if (separator == _delimiter)
+            {
+                position++;
+                if (position == data.Length && !final) return false;
+                if (position == data.Length) field++; // "a,b," at the very end: an empty last field
+                else continue;
+                break;
+            }
+            if (separator == '\r')
+            {
+                if (position + 1 == data.Length && !final) return false;
+                position += position + 1 < data.Length && data[position + 1] == '\n' ? 2 : 1;
+            }
+            else
+            {
+                position++;
+            }
+            _line++;
+            break;
+        }
+        EndRecord(recordLine, field, headerNames, blankLine);
+        return true;
+    }
+
+    void EndRecord(long line, int fields, List<string>? headerNames, bool blankLine)
+    {
+        if (headerNames is not null)
+        {
+            StartColumns(headerNames);
+            return;
+        }
+        if (_columns < 0)
+        {
+            // No header: the first record fixes the column count; its values were observed already.
+            _names = [.. Enumerable.Range(0, fields).Select(i => $"column{i}")];
+            _columns = fields;
+            _rows++;
+            return;
+        }
+        // DuckDB skips blank lines when there are several columns, and reads them as NULL when there is one.
+        if (blankLine && fields == 1 && _columns > 1) return;
+        if (fields != _columns)
+        {
+            throw new CsvFormatException(line, $"expected {_columns} fields as in the header, found {fields}.");
+        }
+        _rows++;
+    }
+
+    void StartColumns(List<string> names)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            // SQL identifiers ignore case, so "Name" and "name" would be one column in a query.
+            if (!seen.Add(name)) throw new CsvFormatException(1, $"the header names column '{name}' twice (names are compared ignoring case).");
+        }
+        _names = names;
+        StartTypes(names.Count);
+    }
+
+    void StartTypes(int count)
+    {
+        _columns = count;
+        _masks = Enumerable.Repeat(TypeMask.All, count).ToArray();
+        _sawValue = new bool[count];
+    }
+
+    void FirstRowColumn(int field, ReadOnlySpan<byte> value, bool quoted)
+    {
+        if (field >= _masks.Length)
+        {
+            Array.Resize(ref _masks, field + 1);
+            Array.Resize(ref _sawValue, field + 1);
+            _masks[field] = TypeMask.All;
+        }
+        Observe(field, value, quoted);
+    }
+
+    void Observe(int column, ReadOnlySpan<byte> value, bool quoted)
+    {
+        if (value.IsEmpty && !quoted) return; // unquoted empty: NULL, fits any type
+        _sawValue[column] = true;
+        var mask = _masks[column];
+        if (mask == TypeMask.None) return; // already text
+        // A quoted "" is an empty string, which only text can hold; escaped quotes only text too.
+        _masks[column] = mask & (quoted && value.IsEmpty ? TypeMask.None : ValueTypes.Of(value));
+    }
+
+    static string HeaderName(ReadOnlySpan<byte> value, bool escapedQuotes, int field)
+    {
+        var name = Encoding.UTF8.GetString(value);
+        if (escapedQuotes) name = name.Replace("\"\"", "\"", StringComparison.Ordinal);
+        if (name.Length == 0) throw new CsvFormatException(1, $"header column {field + 1} has no name.");
+        return name;
+    }
+}

@@ -1,0 +1,23 @@
+using Lakehouse.Catalog;
+
+namespace Lakehouse.Ingest;
+
+/// <summary>The ingest module's façade: a CSV stream becomes one Snappy Parquet file of a dataset.</summary>
+public interface IIngestService
+{
+    /// <summary>
+    /// Reads <paramref name="csv"/> to its end, validates and types it, stores it as Parquet under
+    /// datasets/{dataset}/ and commits it to the catalog. On any failure nothing has changed.
+    /// </summary>
+    Task<IngestResult> IngestAsync(string dataset, Stream csv, IngestOptions options, CancellationToken cancellationToken);
+}
+
+public enum IngestMode
+{
+    Append,
+    Replace,
+}
+
+public sealed record IngestOptions(IngestMode Mode, byte Delimiter, bool Header);
+
+public sealed record IngestResult(string Dataset, long Rows, DataFile File, IReadOnlyList<ColumnSchema> Schema, long Version, long ElapsedMs);

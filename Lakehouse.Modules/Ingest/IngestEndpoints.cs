@@ -1,0 +1,85 @@
+using Lakehouse.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Lakehouse.Ingest;
+
+internal static class IngestEndpoints
+{
+    static readonly string[] RawCsvTypes = ["text/csv", "application/csv", "text/plain", "application/octet-stream"];
+
+    public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest);
+
+    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header,
+        HttpContext context, IIngestService ingest, LakehouseConfig config)
+    {
+        Names.Validate(dataset, "Dataset");
+        var options = new IngestOptions(ParseMode(mode), ParseDelimiter(delimiter), ParseHeader(header));
+        var limit = config.Ingest.MaxIngestBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            throw ProblemException.TooLarge($"The body is {context.Request.ContentLength} bytes; ingest.max_ingest_bytes is {limit}.");
+        }
+        var body = new LimitedReadStream(context.Request.Body, limit, "ingest.max_ingest_bytes");
+        var csv = await CsvBodyAsync(context.Request, body);
+        var result = await ingest.IngestAsync(dataset, csv, options, context.RequestAborted);
+        return TypedResults.Created($"/v1/catalog/datasets/{dataset}", result);
+    }
+
+    /// <summary>The CSV bytes: the part named "file" of a multipart form, or the raw body.</summary>
+    static async Task<Stream> CsvBodyAsync(HttpRequest request, Stream body)
+    {
+        var contentType = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed : null;
+        if (contentType?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
+            if (string.IsNullOrEmpty(boundary)) throw ProblemException.BadRequest("The multipart/form-data body has no boundary.");
+            var reader = new MultipartReader(boundary, body) { BodyLengthLimit = null };
+            while (await reader.ReadNextSectionAsync(request.HttpContext.RequestAborted) is { } section)
+            {
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
+                {
+                    return section.Body;
+                }
+            }
+            throw ProblemException.BadRequest("The multipart/form-data body has no part named 'file'.");
+        }
+        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase)) return body;
+        throw ProblemException.UnsupportedMediaType(
+            $"Send the CSV as text/csv (curl -H 'Content-Type: text/csv' --data-binary @file.csv) or as multipart/form-data with a part named 'file' (curl -F file=@file.csv); got '{request.ContentType ?? "no content type"}'.");
+    }
+
+    static IngestMode ParseMode(string? mode) => mode switch
+    {
+        null or "append" => IngestMode.Append,
+        "replace" => IngestMode.Replace,
+        _ => throw ProblemException.BadRequest($"mode must be 'append' or 'replace', not '{mode}'."),
+    };
+
+    static byte ParseDelimiter(string? delimiter)
+    {
+        var value = delimiter switch
+        {
+            null => ",",
+            "tab" or "\\t" => "\t",
+            _ => delimiter,
+        };
+        if (value.Length != 1 || value[0] > 127 || value[0] is '"' or '\r' or '\n')
+        {
+            throw ProblemException.BadRequest($"delimiter must be one ASCII character other than a quote or line break (or 'tab'), not '{delimiter}'.");
+        }
+        return (byte)value[0];
+    }
+
+    static bool ParseHeader(string? header) => header switch
+    {
+        null or "true" => true,
+        "false" => false,
+        _ => throw ProblemException.BadRequest($"header must be 'true' or 'false', not '{header}'."),
+    };
+}

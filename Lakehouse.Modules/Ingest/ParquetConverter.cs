@@ -1,0 +1,60 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using Lakehouse.Common;
+using Microsoft.Extensions.Logging;
+
+namespace Lakehouse.Ingest;
+
+/// <summary>
+/// CSV → Snappy Parquet with DuckDB's parallel reader and writer, the dialect pinned (FACTS.md:
+/// auto-detection silently misreads malformed files) and every column's type given, so DuckDB never
+/// guesses. Our scanner's types are a strict subset of what DuckDB parses; should DuckDB still
+/// refuse a value, that column is read as VARCHAR and the file converted again: an ingest never fails
+/// on a late value and never loses one.
+/// </summary>
+internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetConverter> logger)
+{
+    public async Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, IReadOnlyList<string> names, IReadOnlyList<string> types,
+        IngestOptions options, CancellationToken cancellationToken)
+    {
+        var current = types.ToArray();
+        while (true)
+        {
+            try
+            {
+                await using var duck = DuckDb.OpenInMemory();
+                if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
+                if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
+                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, names, current, options), cancellationToken);
+                return current;
+            }
+            catch (DuckDBException e) when (e.Message.StartsWith("Conversion Error", StringComparison.Ordinal) && Widen(current, names, e.Message))
+            {
+                logger.LogWarning("DuckDB refused a value our inference accepted; reading a column as VARCHAR and converting again: {Error}", e.Message);
+                File.Delete(parquetPath);
+            }
+        }
+    }
+
+    /// <summary>Makes the column the error names VARCHAR (or, if none is named, every typed column); false when nothing is left to widen.</summary>
+    static bool Widen(string[] types, IReadOnlyList<string> names, string error)
+    {
+        var named = Enumerable.Range(0, names.Count).Where(i => types[i] != "VARCHAR" && error.Contains($"\"{names[i]}\"", StringComparison.Ordinal)).ToList();
+        var targets = named.Count > 0 ? named : [.. Enumerable.Range(0, names.Count).Where(i => types[i] != "VARCHAR")];
+        foreach (var i in targets) types[i] = "VARCHAR";
+        return targets.Count > 0;
+    }
+
+    static string CopySql(string csvPath, string parquetPath, IReadOnlyList<string> names, IReadOnlyList<string> types, IngestOptions options)
+    {
+        var columns = string.Join(", ", names.Select((name, i) => $"{DuckDb.Literal(name)}: {DuckDb.Literal(types[i])}"));
+        var delimiter = DuckDb.Literal(((char)options.Delimiter).ToString());
+        var maxLine = (CsvScanner.MaxRecordBytes + 1024).ToString(CultureInfo.InvariantCulture);
+        return $$"""
+            COPY (SELECT * FROM read_csv({{DuckDb.Literal(csvPath)}}, auto_detect = false, delim = {{delimiter}}, quote = '"', escape = '"',
+                header = {{(options.Header ? "true" : "false")}}, skip = 0, strict_mode = true, allow_quoted_nulls = false,
+                max_line_size = {{maxLine}}, columns = { {{columns}} }))
+            TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy)
+            """;
+    }
+}
