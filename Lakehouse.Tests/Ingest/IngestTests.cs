@@ -1,0 +1,21 @@
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Ingest;
+
+public sealed class FileSystemIngestTests : IngestContractTests
+{
+    protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null, string? root = null) =>
+        Task.FromResult(new LakehouseFactory(settings, root));
+}
+
+public sealed class S3IngestTests(S3TestServer s3) : IngestContractTests
+{
+    protected override async Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null, string? root = null)
+    {
+        var all = await s3.SettingsForNewBucketAsync();
+        foreach (var (key, value) in settings ?? []) all[key] = value;
+        return new LakehouseFactory(all, root);
+    }
+
+    protected override Task<Dictionary<string, string>> SharedSettingsAsync() => s3.SettingsForNewBucketAsync();
+}
