@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Catalog;
+
+public sealed class CatalogApiTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    /// <summary>A Parquet file written by "another tool": an ingested file copied to a key of our choosing.</summary>
+    static async Task<string> PutParquetAsync(HttpClient client, string key, string csv)
+    {
+        var scratch = "scratch_" + Guid.NewGuid().ToString("N")[..8];
+        var result = await client.IngestOkAsync(scratch, csv);
+        var bytes = await client.GetByteArrayAsync("/v1/storage/objects/" + result.GetProperty("file").GetProperty("key").GetString(), Cancel);
+        Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("/v1/storage/objects/" + key, new ByteArrayContent(bytes), Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/catalog/datasets/" + scratch, Cancel)).StatusCode);
+        return key;
+    }
+
+    static Task<HttpResponseMessage> RegisterAsync(HttpClient client, string name, object body) =>
+        client.PutAsJsonAsync("/v1/catalog/datasets/" + name, body, Cancel);
+
+    [Fact]
+    public async Task Registering_parquet_files_reads_schema_and_row_counts_from_their_footers()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var a = await PutParquetAsync(client, "external/a.parquet", "id,name\n1,x\n2,y\n");
+        var b = await PutParquetAsync(client, "external/b.parquet", "id,name\n3,z\n");
+
+        var response = await RegisterAsync(client, "ext", new { files = new[] { a, b } });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var manifest = await client.JsonAsync("/v1/catalog/datasets/ext");
+        Assert.Equal(1, manifest.GetProperty("version").GetInt64());
+        Assert.Equal(3, manifest.GetProperty("row_count").GetInt64());
+        Assert.Equal(["BIGINT", "VARCHAR"], manifest.Types());
+        Assert.Equal([2L, 1L], manifest.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("row_count").GetInt64()));
+        Assert.True(manifest.GetProperty("size_bytes").GetInt64() > 0);
+
+        // Registered again with the right expected_version: version 2; with a stale one: 409.
+        Assert.Equal(HttpStatusCode.OK, (await RegisterAsync(client, "ext", new { files = new[] { a }, expected_version = 1 })).StatusCode);
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "ext", new { files = new[] { b }, expected_version = 1 }), HttpStatusCode.Conflict, "version 2");
+        Assert.Equal(2, (await client.JsonAsync("/v1/catalog/datasets/ext")).GetProperty("row_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Registering_bad_files_is_refused_and_changes_nothing()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var a = await PutParquetAsync(client, "external/a.parquet", "id,name\n1,x\n");
+        var other = await PutParquetAsync(client, "external/other.parquet", "id,price\n1,2.5\n");
+        await client.PutAsync("/v1/storage/objects/external/notes.txt", new StringContent("not parquet"), Cancel);
+        var before = await client.StorageSnapshotAsync();
+
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "ext", new { files = new[] { a, other } }), HttpStatusCode.Conflict, "'price'");
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "ext", new { files = new[] { a, "external/missing.parquet" } }), HttpStatusCode.BadRequest, "does not exist");
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "ext", new { files = new[] { "external/notes.txt" } }), HttpStatusCode.BadRequest, "Parquet");
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "ext", new { files = Array.Empty<string>() }), HttpStatusCode.BadRequest, "at least one");
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "Ext!", new { files = new[] { a } }), HttpStatusCode.BadRequest, "name");
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "ext", new { files = new[] { a }, expected_version = 3 }), HttpStatusCode.Conflict, "version 0");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets/ext", Cancel)).StatusCode);
+        Assert.Equal(before, await client.StorageSnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_manifest_and_the_datasets_files()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        await client.IngestOkAsync("gone", "a\n1\n");
+        await client.IngestOkAsync("gone", "a\n2\n");
+        await client.IngestOkAsync("kept", "a\n3\n");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/catalog/datasets/gone", Cancel)).StatusCode);
+        await ProblemAssert.IsProblem(await client.GetAsync("/v1/catalog/datasets/gone", Cancel), HttpStatusCode.NotFound, "gone");
+        await ProblemAssert.IsProblem(await client.DeleteAsync("/v1/catalog/datasets/gone", Cancel), HttpStatusCode.NotFound);
+        var keys = (await client.StorageSnapshotAsync()).Split('\n');
+        Assert.DoesNotContain(keys, k => k.StartsWith("datasets/gone/", StringComparison.Ordinal) || k.StartsWith("_catalog/gone", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith("datasets/kept/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task List_is_sorted_by_name_with_totals()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        await client.IngestOkAsync("zeta", "a\n1\n2\n");
+        await client.IngestOkAsync("alpha", "a\n1\n");
+        await client.IngestOkAsync("alpha", "a\n1\n");
+        var list = (await client.JsonAsync("/v1/catalog/datasets")).GetProperty("datasets").EnumerateArray().ToList();
+        Assert.Equal(["alpha", "zeta"], list.Select(d => d.GetProperty("name").GetString()));
+        Assert.Equal(2, list[0].GetProperty("file_count").GetInt32());
+        Assert.Equal(2, list[0].GetProperty("row_count").GetInt64());
+        Assert.Equal(2, list[0].GetProperty("version").GetInt64());
+        Assert.True(list[1].GetProperty("size_bytes").GetInt64() > 0);
+        Assert.True(list[1].TryGetProperty("updated_at", out _));
+    }
+
+    [Fact]
+    public async Task A_missing_or_badly_named_dataset_is_404_or_400()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        await ProblemAssert.IsProblem(await client.GetAsync("/v1/catalog/datasets/nothing_here", Cancel), HttpStatusCode.NotFound, "nothing_here");
+        await ProblemAssert.IsProblem(await client.GetAsync("/v1/catalog/datasets/9lives", Cancel), HttpStatusCode.BadRequest, "name");
+    }
+}
