@@ -39,7 +39,14 @@ public sealed partial class HostProcess : IAsyncDisposable
         {
             if (Listening().Match(line) is { Success: true } match)
             {
-                _ = process.StandardOutput.ReadToEndAsync();
+                _ = Task.Run(async () =>
+                {
+                    // Keep draining; pass the host's per-request timing lines on as progress.
+                    while (await process.StandardOutput.ReadLineAsync() is { } more)
+                    {
+                        if (more.Contains("Ingested", StringComparison.Ordinal)) Console.Error.WriteLine("host: " + more.Trim());
+                    }
+                });
                 var host = new HostProcess(process, root, new Uri(match.Groups[1].Value));
                 using var http = new HttpClient { BaseAddress = host.Address };
                 while ((await http.GetAsync("/health")).StatusCode != System.Net.HttpStatusCode.OK) await Task.Delay(20);

@@ -5,6 +5,7 @@ using Lakehouse.Bench;
 var workloads = new Dictionary<string, Func<BenchOptions, Task>>
 {
     ["storage"] = StorageBench.RunAsync,
+    ["ingest"] = IngestBench.RunAsync,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {

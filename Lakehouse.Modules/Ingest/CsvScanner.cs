@@ -13,7 +13,7 @@ internal sealed class CsvFormatException(long line, string message) : Exception(
 /// The shape of a whole CSV file: column names, one inferred type per column, whether each column
 /// holds any non-NULL value at all, and the number of data rows.
 /// </summary>
-internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows);
+internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows, int LongestRecordBytes);
 
 /// <summary>
 /// One pass over a CSV as its bytes arrive (it runs while the upload is still being received):
@@ -37,6 +37,7 @@ internal sealed class CsvScanner
     TypeMask[] _masks = [];
     bool[] _sawValue = [];
     int _columns = -1;
+    int _longestRecord;
 
     public CsvScanner(byte delimiter, bool header)
     {
@@ -61,7 +62,7 @@ internal sealed class CsvScanner
         if (_columns < 0) throw new CsvFormatException(1, "the body is empty; send a CSV with a header row and at least one data row.");
         if (_rows == 0) throw new CsvFormatException(_line, "the CSV has a header but no data rows.");
         var types = Enumerable.Range(0, _columns).Select(c => ValueTypes.ColumnType(_masks[c], _sawValue[c])).ToList();
-        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows);
+        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord);
     }
 
     void Scan(bool final)
@@ -88,6 +89,7 @@ internal sealed class CsvScanner
                 }
                 break;
             }
+            _longestRecord = Math.Max(_longestRecord, position - recordStart);
         }
         data[position..].CopyTo(_buffer);
         _length = data.Length - position;

@@ -14,9 +14,19 @@ namespace Lakehouse.Ingest;
 /// </summary>
 internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetConverter> logger)
 {
-    public async Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, IReadOnlyList<string> names, IReadOnlyList<string> types,
+    // DuckDB's default (122,880 rows) held ~0.8 GB for the 500k-row bench file while keeping rows in
+    // order; 30,000 held ~0.45 GB, ran ~20% faster, and made the file ~5% larger (Lakehouse.Bench ingest).
+    const int RowGroupSize = 30_000;
+
+    // DuckDB's default max_line_size; raising it grows every reader thread's buffers (32 MiB cost
+    // ~370 MB of RSS on the bench file), so it is raised only as far as this file's longest record needs.
+    const int DefaultMaxLineBytes = 2 * 1024 * 1024;
+
+    public async Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
         IngestOptions options, CancellationToken cancellationToken)
     {
+        var names = shape.Names;
+        var maxLineBytes = Math.Max(DefaultMaxLineBytes, shape.LongestRecordBytes + 1024);
         var current = types.ToArray();
         while (true)
         {
@@ -25,7 +35,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
                 await using var duck = DuckDb.OpenInMemory();
                 if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
                 if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
-                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, names, current, options), cancellationToken);
+                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, names, current, options, maxLineBytes), cancellationToken);
                 return current;
             }
             catch (DuckDBException e) when (e.Message.StartsWith("Conversion Error", StringComparison.Ordinal) && Widen(current, names, e.Message))
@@ -45,16 +55,16 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
         return targets.Count > 0;
     }
 
-    static string CopySql(string csvPath, string parquetPath, IReadOnlyList<string> names, IReadOnlyList<string> types, IngestOptions options)
+    static string CopySql(string csvPath, string parquetPath, IReadOnlyList<string> names, IReadOnlyList<string> types, IngestOptions options, int maxLineBytes)
     {
         var columns = string.Join(", ", names.Select((name, i) => $"{DuckDb.Literal(name)}: {DuckDb.Literal(types[i])}"));
         var delimiter = DuckDb.Literal(((char)options.Delimiter).ToString());
-        var maxLine = (CsvScanner.MaxRecordBytes + 1024).ToString(CultureInfo.InvariantCulture);
+        var maxLine = maxLineBytes.ToString(CultureInfo.InvariantCulture);
         return $$"""
             COPY (SELECT * FROM read_csv({{DuckDb.Literal(csvPath)}}, auto_detect = false, delim = {{delimiter}}, quote = '"', escape = '"',
                 header = {{(options.Header ? "true" : "false")}}, skip = 0, strict_mode = true, allow_quoted_nulls = false,
                 max_line_size = {{maxLine}}, columns = { {{columns}} }))
-            TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy)
+            TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {{RowGroupSize}})
             """;
     }
 }

@@ -49,6 +49,28 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return Info(key, new FileInfo(target));
     }
 
+    public Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
+    {
+        var target = PathOf(key);
+        var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
+        try
+        {
+            // A rename when the file is on our file system; File.Move copies across file systems.
+            File.Move(localPath, temp);
+            using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+            {
+                file.Flush(flushToDisk: true);
+            }
+            MoveIntoPlace(temp, target, key);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        return Task.FromResult(Info(key, new FileInfo(target)));
+    }
+
     void MoveIntoPlace(string temp, string target, string key)
     {
         // A concurrent delete may prune the (empty) parent folder between create and rename: retry.

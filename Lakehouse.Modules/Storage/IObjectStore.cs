@@ -12,6 +12,12 @@ public interface IObjectStore
     /// </summary>
     Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a local file under <paramref name="key"/> as <see cref="PutAsync"/> does, taking the
+    /// file over: it is moved rather than copied where the backend can, and is gone afterwards.
+    /// </summary>
+    Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken);
+
     /// <summary>The object's metadata, or null when it does not exist.</summary>
     Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken);
 

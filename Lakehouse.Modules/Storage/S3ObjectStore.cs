@@ -75,6 +75,17 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         return await HeadAsync(key, cancellationToken) ?? throw new IOException($"Object '{key}' vanished right after it was written.");
     }
 
+    public async Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
+    {
+        ObjectInfo info;
+        await using (var file = File.OpenRead(localPath))
+        {
+            info = await PutAsync(key, file, cancellationToken);
+        }
+        File.Delete(localPath);
+        return info;
+    }
+
     Task UploadAsync(string key, Stream data, long size, CancellationToken cancellationToken) =>
         _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key).WithStreamData(data).WithObjectSize(size)
             .WithContentType("application/octet-stream"), cancellationToken);

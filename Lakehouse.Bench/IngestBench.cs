@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Lakehouse.Common;
+
+namespace Lakehouse.Bench;
+
+/// <summary>
+/// POST /v1/ingest of the workers CSV end to end (upload included), against DuckDB's own
+/// COPY (SELECT * FROM read_csv(f)) TO parquet (snappy) on the same file in the same run. Also the
+/// host's peak RSS during the ingest, at two file sizes, and the Parquet size against DuckDB's.
+/// </summary>
+public static class IngestBench
+{
+    const string Workload = "ingest";
+
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var small = WorkersCsv.Ensure(50_000);
+        var large = options.Quick ? small : WorkersCsv.Ensure(500_000);
+        var rounds = options.Quick ? 1 : 3;
+
+        ScanThroughput(large);
+        var (anchorSeconds, anchorBytes) = await DuckDbCopyAsync(large, rounds);
+        await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { ["LAKEHOUSE__INGEST__MAX_INGEST_BYTES"] = "1073741824" });
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(10) };
+
+        var smallRss = await PeakRssGrowthAsync(host, http, small, "workers_small");
+        var best = double.MaxValue;
+        double largeRss = 0;
+        long parquetBytes = 0;
+        for (var i = 0; i < rounds; i++)
+        {
+            var idle = host.RssMiB;
+            host.ResetPeak();
+            var clock = Stopwatch.StartNew();
+            var result = await PostAsync(http, large, "workers", replace: true);
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            largeRss = Math.Max(largeRss, host.PeakRssMiB - idle);
+            parquetBytes = result.RootElement.GetProperty("file").GetProperty("size_bytes").GetInt64();
+            Report.Progress($"ingest round {i + 1}: {clock.Elapsed.TotalSeconds:F2} s, peak RSS {host.PeakRssMiB:F0} MiB");
+        }
+        var rows = options.Quick ? "50k" : "500k";
+        Report.Figure(Workload, $"ingest_{rows}_rows_s", best, "duckdb_copy_s", anchorSeconds, lowerIsBetter: true);
+        Report.Figure(Workload, "parquet_bytes", parquetBytes, "duckdb_parquet_bytes", anchorBytes, lowerIsBetter: true);
+        Report.Figure(Workload, "host_peak_rss_mib", host.PeakRssMiB, "limit_mib", 1024, lowerIsBetter: true);
+        Report.Figure(Workload, $"rss_growth_{rows}_mib", largeRss, "rss_growth_50k_mib", smallRss, lowerIsBetter: true);
+    }
+
+    /// <summary>The validating, type-inferring scan alone, from memory: the part of an ingest that runs while the upload arrives.</summary>
+    static void ScanThroughput(string csv)
+    {
+        var bytes = File.ReadAllBytes(csv);
+        var best = double.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            var scanner = new Lakehouse.Ingest.CsvScanner((byte)',', header: true);
+            for (var offset = 0; offset < bytes.Length; offset += 1 << 20) scanner.Feed(bytes.AsSpan(offset, Math.Min(1 << 20, bytes.Length - offset)));
+            scanner.Finish();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        Report.Figure(Workload, "csv_scan_mib_s", bytes.Length / 1048576.0 / best);
+    }
+
+    static async Task<double> PeakRssGrowthAsync(HostProcess host, HttpClient http, string csv, string dataset)
+    {
+        var idle = host.RssMiB;
+        host.ResetPeak();
+        await PostAsync(http, csv, dataset, replace: true);
+        return host.PeakRssMiB - idle;
+    }
+
+    static async Task<System.Text.Json.JsonDocument> PostAsync(HttpClient http, string csv, string dataset, bool replace)
+    {
+        await using var file = File.OpenRead(csv);
+        var content = new StreamContent(file, 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        using var response = await http.PostAsync($"/v1/ingest/{dataset}{(replace ? "?mode=replace" : "")}", content);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"ingest failed: {(int)response.StatusCode} {body}");
+        return System.Text.Json.JsonDocument.Parse(body);
+    }
+
+    static async Task<(double Seconds, long Bytes)> DuckDbCopyAsync(string csv, int rounds)
+    {
+        var target = Path.Combine(Path.GetTempPath(), "lakehouse-bench-anchor.parquet");
+        var best = double.MaxValue;
+        for (var i = 0; i < rounds; i++)
+        {
+            File.Delete(target);
+            await using var duck = DuckDb.OpenInMemory();
+            var clock = Stopwatch.StartNew();
+            await duck.ExecuteAsync($"COPY (SELECT * FROM read_csv({DuckDb.Literal(csv)})) TO {DuckDb.Literal(target)} (FORMAT parquet, COMPRESSION snappy)");
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        var bytes = new FileInfo(target).Length;
+        File.Delete(target);
+        Report.Progress($"DuckDB COPY anchor: {best:F2} s, {bytes:N0} bytes");
+        return (best, bytes);
+    }
+}
