@@ -1,6 +1,7 @@
 using Lakehouse.Catalog;
 using Lakehouse.Common;
 using Lakehouse.Ingest;
+using Lakehouse.Query;
 using Lakehouse.Storage;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,7 @@ public static class LakehouseModules
         if (config.Hosts(ModuleNames.Storage)) builder.AddStorageModule(config);
         if (config.Hosts(ModuleNames.Catalog)) builder.AddCatalogModule();
         if (config.Hosts(ModuleNames.Ingest)) builder.AddIngestModule();
+        if (config.Hosts(ModuleNames.Query)) builder.AddQueryModule(config);
         return builder;
     }
 
@@ -23,6 +25,7 @@ public static class LakehouseModules
         if (config.Hosts(ModuleNames.Storage)) app.MapStorageEndpoints();
         if (config.Hosts(ModuleNames.Catalog)) app.MapCatalogEndpoints();
         if (config.Hosts(ModuleNames.Ingest)) app.MapIngestEndpoints();
+        if (config.Hosts(ModuleNames.Query)) app.MapQueryEndpoints();
         return app;
     }
 }

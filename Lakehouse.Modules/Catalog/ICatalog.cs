@@ -22,8 +22,11 @@ public interface ICatalog
     /// <summary>Removes the dataset and the files under datasets/{name}/; false when it did not exist.</summary>
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken);
 
-    /// <summary>Raised after each change is stored and before the call that made it returns.</summary>
-    event Action<DatasetChange>? Changed;
+    /// <summary>
+    /// Registers <paramref name="handler"/> to run after each change is stored and before the call
+    /// that made it returns, so a subscriber (the query module's views) is current when it does.
+    /// </summary>
+    void OnChanged(Func<DatasetChange, Task> handler);
 }
 
 /// <summary>What a change makes of a dataset; the catalog derives versions, totals and timestamps.</summary>

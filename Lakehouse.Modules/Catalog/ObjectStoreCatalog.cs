@@ -33,7 +33,12 @@ internal sealed class ObjectStoreCatalog : ICatalog
         _loaded = new(() => Task.Run(LoadAsync));
     }
 
-    public event Action<DatasetChange>? Changed;
+    readonly List<Func<DatasetChange, Task>> _subscribers = [];
+
+    public void OnChanged(Func<DatasetChange, Task> handler)
+    {
+        lock (_subscribers) _subscribers.Add(handler);
+    }
 
     /// <summary>Reads every manifest once; later calls wait for that first load.</summary>
     public Task EnsureLoadedAsync() => _loaded.Value;
@@ -98,7 +103,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
             // Past this point the change is being committed: a client hanging up must not cut it in half.
             await _store.PutAsync(DatasetKeys.Manifest(name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(next, Json)), CancellationToken.None);
             _manifests[name] = next;
-            Notify(new DatasetChange(name, next));
+            await NotifyAsync(new DatasetChange(name, next));
             return next;
         }
         finally
@@ -118,7 +123,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
             if (!_manifests.TryGetValue(name, out var manifest)) return false;
             await _store.DeleteAsync(DatasetKeys.Manifest(name), CancellationToken.None);
             _manifests.TryRemove(name, out _);
-            Notify(new DatasetChange(name, null));
+            await NotifyAsync(new DatasetChange(name, null));
             // Only files this manifest named: an ingest racing this delete may have stored a new file
             // under the prefix that its own manifest is about to name.
             foreach (var file in manifest.Files.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(name), StringComparison.Ordinal)))
@@ -133,13 +138,15 @@ internal sealed class ObjectStoreCatalog : ICatalog
         }
     }
 
-    void Notify(DatasetChange change)
+    async Task NotifyAsync(DatasetChange change)
     {
-        foreach (var handler in Changed?.GetInvocationList().Cast<Action<DatasetChange>>() ?? [])
+        Func<DatasetChange, Task>[] handlers;
+        lock (_subscribers) handlers = [.. _subscribers];
+        foreach (var handler in handlers)
         {
             try
             {
-                handler(change);
+                await handler(change);
             }
             catch (Exception e)
             {

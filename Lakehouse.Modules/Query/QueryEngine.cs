@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using DuckDB.NET.Data;
+using Lakehouse.Common;
+
+namespace Lakehouse.Query;
+
+/// <summary>
+/// The one in-process DuckDB database user SQL runs in: locked down at start (only the data and
+/// cache folders readable, no extension installs or loads, configuration frozen), one view per
+/// dataset, and a pool of connections so that queries run concurrently.
+/// </summary>
+internal sealed class QueryEngine : IDisposable
+{
+    const int MaxIdleConnections = 16;
+
+    readonly DuckDBConnection _primary;
+    readonly ConcurrentBag<DuckDBConnection> _idle = [];
+    readonly Lock _ddl = new();
+
+    public QueryEngine(LakehouseConfig config, IReadOnlyList<string> readableFolders)
+    {
+        // Each engine gets a private in-memory database (":memory:?cache=shared" would be one per process).
+        _primary = DuckDb.OpenInMemory();
+        Execute(_primary, "SET preserve_insertion_order = true");
+        if (config.Query.Threads > 0) Execute(_primary, $"SET threads = {config.Query.Threads}");
+        if (config.Query.MemoryLimit.Length > 0) Execute(_primary, $"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}");
+        // FACTS.md: this order, on the database the queries use.
+        var folders = string.Join(", ", readableFolders.Select(f => DuckDb.Literal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(f)) + "/")));
+        Execute(_primary, $"SET allowed_directories = [{folders}]");
+        Execute(_primary, "SET autoinstall_known_extensions = false");
+        Execute(_primary, "SET autoload_known_extensions = false");
+        Execute(_primary, "SET enable_external_access = false");
+        Execute(_primary, "SET lock_configuration = true");
+    }
+
+    /// <summary>Points view <paramref name="name"/> at these Parquet files.</summary>
+    public void SetView(string name, IReadOnlyList<string> parquetPaths)
+    {
+        var files = string.Join(", ", parquetPaths.Select(DuckDb.Literal));
+        lock (_ddl) Execute(_primary, $"CREATE OR REPLACE VIEW {DuckDb.Identifier(name)} AS SELECT * FROM read_parquet([{files}])");
+    }
+
+    public void DropView(string name)
+    {
+        lock (_ddl) Execute(_primary, $"DROP VIEW IF EXISTS {DuckDb.Identifier(name)}");
+    }
+
+    /// <summary>A connection to the shared database for one query; give it back with <see cref="Return"/>.</summary>
+    public DuckDBConnection Rent()
+    {
+        if (_idle.TryTake(out var connection)) return connection;
+        connection = _primary.Duplicate();
+        connection.Open();
+        return connection;
+    }
+
+    public void Return(DuckDBConnection connection)
+    {
+        if (_idle.Count < MaxIdleConnections) _idle.Add(connection);
+        else connection.Dispose();
+    }
+
+    static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        while (_idle.TryTake(out var connection)) connection.Dispose();
+        _primary.Dispose();
+    }
+}

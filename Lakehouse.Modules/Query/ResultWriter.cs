@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using DuckDB.NET.Data;
+
+namespace Lakehouse.Query;
+
+/// <summary>
+/// Writes a query result straight from DuckDB's reader into the response pipe, row by row, with
+/// typed getters chosen once per column: memory stays flat however many rows there are.
+/// </summary>
+internal abstract class ResultWriter(PipeWriter output)
+{
+    protected const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF";
+    // Relaxed escaping: this is JSON for clients, not text inside HTML, so quotes stay quotes.
+    protected static readonly JsonWriterOptions JsonOptions = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    protected PipeWriter Output { get; } = output;
+
+    public abstract void Begin(ResultColumn[] columns);
+
+    public abstract void Row(DuckDBDataReader reader, ResultColumn[] columns);
+
+    public abstract void End(long rowCount, bool truncated, long elapsedMs);
+
+    /// <summary>Bytes written since the last flush to the client.</summary>
+    public abstract long Pending { get; }
+
+    public abstract ValueTask FlushAsync(CancellationToken cancellationToken);
+
+    public static ResultWriter For(ResultFormat format, PipeWriter output) => format switch
+    {
+        ResultFormat.Csv => new CsvResultWriter(output),
+        ResultFormat.Ndjson => new NdjsonResultWriter(output),
+        _ => new JsonResultWriter(output),
+    };
+
+    protected static void WriteJsonValue(Utf8JsonWriter json, DuckDBDataReader reader, int i, ValueKind kind)
+    {
+        if (reader.IsDBNull(i))
+        {
+            json.WriteNullValue();
+            return;
+        }
+        Span<char> text = stackalloc char[40];
+        int length;
+        switch (kind)
+        {
+            case ValueKind.Int64: json.WriteNumberValue(reader.GetInt64(i)); break;
+            case ValueKind.Int32: json.WriteNumberValue(reader.GetInt32(i)); break;
+            case ValueKind.Int16: json.WriteNumberValue(reader.GetInt16(i)); break;
+            case ValueKind.SByte: json.WriteNumberValue(reader.GetFieldValue<sbyte>(i)); break;
+            case ValueKind.Byte: json.WriteNumberValue(reader.GetByte(i)); break;
+            case ValueKind.UInt16: json.WriteNumberValue(reader.GetFieldValue<ushort>(i)); break;
+            case ValueKind.UInt32: json.WriteNumberValue(reader.GetFieldValue<uint>(i)); break;
+            case ValueKind.UInt64: json.WriteNumberValue(reader.GetFieldValue<ulong>(i)); break;
+            case ValueKind.Decimal: json.WriteNumberValue(reader.GetDecimal(i)); break;
+            case ValueKind.Boolean: json.WriteBooleanValue(reader.GetBoolean(i)); break;
+            case ValueKind.String: json.WriteStringValue(reader.GetString(i)); break;
+            case ValueKind.Double:
+            case ValueKind.Single:
+                var number = kind == ValueKind.Double ? reader.GetDouble(i) : reader.GetFloat(i);
+                // JSON has no NaN or Infinity: those few values travel as strings.
+                if (double.IsFinite(number)) json.WriteNumberValue(number);
+                else json.WriteStringValue(number.ToString(CultureInfo.InvariantCulture));
+                break;
+            case ValueKind.Date:
+                reader.GetFieldValue<DateOnly>(i).TryFormat(text, out length, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                json.WriteStringValue(text[..length]);
+                break;
+            case ValueKind.Timestamp:
+            case ValueKind.TimestampTz:
+                reader.GetDateTime(i).TryFormat(text, out length, TimestampFormat, CultureInfo.InvariantCulture);
+                if (kind == ValueKind.TimestampTz) text[length++] = 'Z';
+                json.WriteStringValue(text[..length]);
+                break;
+            default:
+                JsonSerializer.Serialize(json, ResultColumn.Portable(reader.GetValue(i)));
+                break;
+        }
+    }
+}
+
+/// <summary>{"columns":[…],"rows":[[…],…],"row_count":N,"truncated":bool,"elapsed_ms":N}, rows streamed.</summary>
+internal sealed class JsonResultWriter(PipeWriter output) : ResultWriter(output)
+{
+    readonly Utf8JsonWriter _json = new(output, JsonOptions);
+
+    public override long Pending => _json.BytesPending + Output.UnflushedBytes;
+
+    public override void Begin(ResultColumn[] columns)
+    {
+        _json.WriteStartObject();
+        _json.WriteStartArray("columns");
+        foreach (var column in columns)
+        {
+            _json.WriteStartObject();
+            _json.WriteString("name", column.Name);
+            _json.WriteString("type", column.Type);
+            _json.WriteEndObject();
+        }
+        _json.WriteEndArray();
+        _json.WriteStartArray("rows");
+    }
+
+    public override void Row(DuckDBDataReader reader, ResultColumn[] columns)
+    {
+        _json.WriteStartArray();
+        for (var i = 0; i < columns.Length; i++) WriteJsonValue(_json, reader, i, columns[i].Kind);
+        _json.WriteEndArray();
+    }
+
+    public override void End(long rowCount, bool truncated, long elapsedMs)
+    {
+        _json.WriteEndArray();
+        _json.WriteNumber("row_count", rowCount);
+        _json.WriteBoolean("truncated", truncated);
+        _json.WriteNumber("elapsed_ms", elapsedMs);
+        _json.WriteEndObject();
+    }
+
+    public override async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        _json.Flush();
+        await Output.FlushAsync(cancellationToken);
+    }
+}
+
+/// <summary>One JSON object per row and line, keyed by column name.</summary>
+internal sealed class NdjsonResultWriter(PipeWriter output) : ResultWriter(output)
+{
+    readonly Utf8JsonWriter _json = new(output, JsonOptions);
+    JsonEncodedText[] _names = [];
+
+    public override long Pending => _json.BytesPending + Output.UnflushedBytes;
+
+    public override void Begin(ResultColumn[] columns) => _names = [.. columns.Select(c => JsonEncodedText.Encode(c.Name))];
+
+    public override void Row(DuckDBDataReader reader, ResultColumn[] columns)
+    {
+        _json.WriteStartObject();
+        for (var i = 0; i < columns.Length; i++)
+        {
+            _json.WritePropertyName(_names[i]);
+            WriteJsonValue(_json, reader, i, columns[i].Kind);
+        }
+        _json.WriteEndObject();
+        _json.Flush();
+        Output.Write("\n"u8);
+        _json.Reset(Output);
+    }
+
+    public override void End(long rowCount, bool truncated, long elapsedMs)
+    {
+    }
+
+    public override async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        _json.Flush();
+        await Output.FlushAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// RFC 4180 CSV with a header row. NULL is an empty field and the empty string is "", the same
+/// convention ingest reads, so a result round-trips.
+/// </summary>
+internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
+{
+    static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(",\"\r\n");
+
+    public override long Pending => Output.UnflushedBytes;
+
+    public override void Begin(ResultColumn[] columns)
+    {
+        for (var i = 0; i < columns.Length; i++)
+        {
+            if (i > 0) Output.Write(","u8);
+            WriteText(columns[i].Name);
+        }
+        Output.Write("\r\n"u8);
+    }
+
+    public override void Row(DuckDBDataReader reader, ResultColumn[] columns)
+    {
+        for (var i = 0; i < columns.Length; i++)
+        {
+            if (i > 0) Output.Write(","u8);
+            if (reader.IsDBNull(i)) continue;
+            var span = Output.GetSpan(64);
+            int written;
+            switch (columns[i].Kind)
+            {
+                case ValueKind.Int64: reader.GetInt64(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ValueKind.Int32: reader.GetInt32(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ValueKind.Double: reader.GetDouble(i).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
+                case ValueKind.Decimal: reader.GetDecimal(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ValueKind.Boolean:
+                    var flag = reader.GetBoolean(i) ? "true"u8 : "false"u8;
+                    flag.CopyTo(span);
+                    written = flag.Length;
+                    break;
+                case ValueKind.Date: reader.GetFieldValue<DateOnly>(i).TryFormat(span, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture); break;
+                case ValueKind.Timestamp: reader.GetDateTime(i).TryFormat(span, out written, TimestampFormat, CultureInfo.InvariantCulture); break;
+                case ValueKind.String:
+                    WriteText(reader.GetString(i));
+                    continue;
+                default:
+                    WriteText(OtherAsText(reader, i, columns[i].Kind));
+                    continue;
+            }
+            Output.Advance(written);
+        }
+        Output.Write("\r\n"u8);
+    }
+
+    static string OtherAsText(DuckDBDataReader reader, int i, ValueKind kind) => kind switch
+    {
+        ValueKind.TimestampTz => reader.GetDateTime(i).ToString(TimestampFormat, CultureInfo.InvariantCulture) + "Z",
+        ValueKind.Single => reader.GetFloat(i).ToString("R", CultureInfo.InvariantCulture),
+        _ when reader.GetValue(i) is IFormattable formattable and not (System.Collections.IEnumerable) => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => JsonSerializer.Serialize(ResultColumn.Portable(reader.GetValue(i))),
+    };
+
+    void WriteText(string value)
+    {
+        if (value.Length > 0 && value.AsSpan().IndexOfAny(NeedsQuotes) < 0)
+        {
+            Write(value);
+            return;
+        }
+        Output.Write("\""u8);
+        Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
+        Output.Write("\""u8);
+    }
+
+    void Write(string value)
+    {
+        var span = Output.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length));
+        Output.Advance(Encoding.UTF8.GetBytes(value, span));
+    }
+
+    public override void End(long rowCount, bool truncated, long elapsedMs)
+    {
+    }
+
+    public override async ValueTask FlushAsync(CancellationToken cancellationToken) => await Output.FlushAsync(cancellationToken);
+}

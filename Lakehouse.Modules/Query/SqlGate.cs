@@ -1,0 +1,65 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
+using Lakehouse.Common;
+
+namespace Lakehouse.Query;
+
+/// <summary>
+/// Lets through exactly one read-only statement, decided by DuckDB's own parser and binder rather
+/// than by pattern matching: the text is split into statements (more than one → 403), the one
+/// statement is prepared (parse and bind errors → 400 with DuckDB's message; a sandbox refusal → 403),
+/// and its prepared statement type must be SELECT (which covers WITH, VALUES, FROM-first, DESCRIBE,
+/// SHOW, SUMMARIZE) or EXPLAIN. The lock-down of the database is the second wall, not the only one:
+/// COPY into the data folder and CREATE VIEW still work under it (FACTS.md).
+/// </summary>
+internal static partial class SqlGate
+{
+    // duckdb_statement_type values from duckdb.h (DuckDB.NET's enum does not line up with 1.5's).
+    const int SelectStatement = 1;
+    const int ExplainStatement = 4;
+
+    public static void Check(DuckDBConnection connection, string sql)
+    {
+        var count = NativeMethods.ExtractStatements.DuckDBExtractStatements(connection.NativeConnection, sql, out var statements);
+        using (statements)
+        {
+            if (count == 0)
+            {
+                var error = NativeMethods.ExtractStatements.DuckDBExtractStatementsError(statements);
+                throw ProblemException.BadRequest(string.IsNullOrWhiteSpace(error) ? "The SQL holds no statement." : error);
+            }
+            if (count > 1) throw ProblemException.Forbidden($"Send one statement per request; this SQL holds {count}.");
+            var state = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(connection.NativeConnection, statements, 0, out var prepared);
+            using (prepared)
+            {
+                if (state != DuckDBState.Success) throw Refusal(NativeMethods.PreparedStatements.DuckDBPrepareError(prepared));
+                var type = PreparedStatementType(prepared);
+                if (type == ExplainStatement && ExplainAnalyze().IsMatch(WithoutComments().Replace(sql, " ")))
+                {
+                    throw ProblemException.Forbidden("EXPLAIN ANALYZE runs its statement; use EXPLAIN, or run the query itself.");
+                }
+                if (type is not (SelectStatement or ExplainStatement))
+                {
+                    throw ProblemException.Forbidden("Only a single read-only statement is allowed: SELECT, WITH, VALUES, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE.");
+                }
+            }
+        }
+    }
+
+    /// <summary>DuckDB's error as the client should see it: sandbox refusals are 403, the rest 400.</summary>
+    public static ProblemException Refusal(string message) =>
+        message.StartsWith("Permission Error", StringComparison.Ordinal)
+            ? ProblemException.Forbidden(message + " (queries may read only the lakehouse's own datasets)")
+            : ProblemException.BadRequest(message);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_type")]
+    private static extern int PreparedStatementType(DuckDBPreparedStatement statement);
+
+    [GeneratedRegex(@"--[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
+    private static partial Regex WithoutComments();
+
+    [GeneratedRegex(@"^\s*EXPLAIN\b[^;]*?\bANALY[SZ]E\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ExplainAnalyze();
+}
