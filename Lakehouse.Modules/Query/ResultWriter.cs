@@ -77,7 +77,10 @@ internal abstract class ResultWriter(PipeWriter output)
                 json.WriteStringValue(text[..length]);
                 break;
             default:
-                JsonSerializer.Serialize(json, ResultColumn.Portable(reader.GetValue(i)));
+                var value = reader.GetValue(i);
+                // HUGEINT (sum of BIGINT, for one) stays a number: JSON numbers have no size limit.
+                if (value is System.Numerics.BigInteger big) json.WriteRawValue(big.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+                else JsonSerializer.Serialize(json, ResultColumn.Portable(value));
                 break;
         }
     }

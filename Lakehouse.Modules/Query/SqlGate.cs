@@ -31,6 +31,15 @@ internal static partial class SqlGate
                 throw ProblemException.BadRequest(string.IsNullOrWhiteSpace(error) ? "The SQL holds no statement." : error);
             }
             if (count > 1) throw ProblemException.Forbidden($"Send one statement per request; this SQL holds {count}.");
+            // The API's own list of statement kinds, checked on the first word of the parsed statement,
+            // so that INSERT, PRAGMA and the like are refused as such (403) even where DuckDB rewrites
+            // them (PRAGMA show_tables is a SELECT inside) or cannot bind them (INSERT into a view).
+            // Safety rests on the statement type below; this only narrows it to what API.md names.
+            var opening = FirstWord().Match(WithoutComments().Replace(sql, " "));
+            if (opening.Success && !AllowedOpenings.Contains(opening.Groups[1].Value))
+            {
+                throw ProblemException.Forbidden($"{opening.Groups[1].Value.ToUpperInvariant()} is not allowed: only a single read-only statement (SELECT, WITH, VALUES, FROM, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE).");
+            }
             var state = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(connection.NativeConnection, statements, 0, out var prepared);
             using (prepared)
             {
@@ -53,6 +62,14 @@ internal static partial class SqlGate
         message.StartsWith("Permission Error", StringComparison.Ordinal)
             ? ProblemException.Forbidden(message + " (queries may read only the lakehouse's own datasets)")
             : ProblemException.BadRequest(message);
+
+    static readonly HashSet<string> AllowedOpenings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SELECT", "WITH", "VALUES", "FROM", "EXPLAIN", "DESCRIBE", "DESC", "SHOW", "SUMMARIZE", "(",
+    };
+
+    [GeneratedRegex(@"^\s*(\(|[A-Za-z_]+)")]
+    private static partial Regex FirstWord();
 
     [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_type")]
     private static extern int PreparedStatementType(DuckDBPreparedStatement statement);
