@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Lakehouse.Common;
+
+namespace Lakehouse.Bench;
+
+/// <summary>
+/// POST /v1/sql against the same query run directly on DuckDB.NET over the same Parquet file in
+/// this process: a group-by's round trip, 100,000 full rows as JSON and as CSV (rows/s, against a
+/// DuckDB reader + Utf8JsonWriter loop), and the host's RSS growth while 5 million rows stream as CSV.
+/// </summary>
+public static class QueryBench
+{
+    const string Workload = "query";
+    const string GroupBy = "SELECT state, count(*) AS workers, avg(hourly_rate) AS rate FROM workers GROUP BY state ORDER BY state";
+
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var csv = WorkersCsv.Ensure(options.Quick ? 50_000 : 500_000);
+        var repeats = options.Quick ? 20 : 100;
+        await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { ["LAKEHOUSE__INGEST__MAX_INGEST_BYTES"] = "1073741824" });
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(10) };
+        var content = new StreamContent(File.OpenRead(csv), 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        (await http.PostAsync("/v1/ingest/workers", content)).EnsureSuccessStatusCode();
+        var parquet = Directory.GetFiles(Path.Combine(host.Root, "data", "datasets", "workers"), "*.parquet").Single();
+
+        await using var duck = DuckDb.OpenInMemory();
+        await duck.ExecuteAsync($"CREATE VIEW workers AS SELECT * FROM read_parquet({DuckDb.Literal(parquet)})");
+
+        var direct = Median(repeats, () => DirectGroupBy(duck));
+        var rest = await MedianAsync(repeats, () => RestAsync(http, GroupBy, null));
+        Report.Figure(Workload, "group_by_ms", rest, "duckdb_direct_ms", direct, lowerIsBetter: true);
+        Report.Figure(Workload, "group_by_overhead_ms", rest - direct, "budget_ms", (direct * 0.5) + 2, lowerIsBetter: true);
+
+        var rows = options.Quick ? 50_000 : 100_000;
+        var select = $"SELECT * FROM workers LIMIT {rows}";
+        var anchor = rows / Median(3, () => DirectJson(duck, select)) * 1000;
+        var json = rows / await MedianAsync(3, () => RestAsync(http, select, null)) * 1000;
+        var csvRate = rows / await MedianAsync(3, () => RestAsync(http, select, "text/csv")) * 1000;
+        Report.Figure(Workload, "json_rows_s", json, "duckdb_reader_utf8jsonwriter_rows_s", anchor);
+        Report.Figure(Workload, "csv_rows_s", csvRate, "json_rows_s", json);
+
+        var idle = host.RssMiB;
+        host.ResetPeak();
+        var clock = Stopwatch.StartNew();
+        await RestAsync(http, "SELECT range AS n, range * 2 AS twice FROM range(5000000)", "text/csv");
+        Report.Figure(Workload, "csv_5m_rows_rss_growth_mib", host.PeakRssMiB - idle, "limit_mib", 100, lowerIsBetter: true);
+        Report.Progress($"5M rows as CSV in {clock.Elapsed.TotalSeconds:F2} s");
+    }
+
+    static void DirectGroupBy(DuckDBConnection duck)
+    {
+        using var command = duck.CreateCommand();
+        command.CommandText = GroupBy;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            _ = reader.GetValue(0);
+        }
+    }
+
+    /// <summary>The anchor for full rows: DuckDB's reader with GetValue, written by Utf8JsonWriter to nowhere.</summary>
+    static void DirectJson(DuckDBConnection duck, string sql)
+    {
+        using var command = duck.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        using var json = new Utf8JsonWriter(Stream.Null);
+        json.WriteStartArray();
+        while (reader.Read())
+        {
+            json.WriteStartArray();
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                if (reader.IsDBNull(i)) json.WriteNullValue();
+                else JsonSerializer.Serialize(json, reader.GetValue(i));
+            }
+            json.WriteEndArray();
+            if (json.BytesPending > 65536) json.Flush();
+        }
+        json.WriteEndArray();
+    }
+
+    static async Task RestAsync(HttpClient http, string sql, string? accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql }) };
+        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        await body.CopyToAsync(Stream.Null);
+    }
+
+    static double Median(int repeats, Action action)
+    {
+        action();
+        var times = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return times.Order().ElementAt(times.Count / 2);
+    }
+
+    static async Task<double> MedianAsync(int repeats, Func<Task> action)
+    {
+        await action();
+        var times = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await action();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return times.Order().ElementAt(times.Count / 2);
+    }
+}
