@@ -2,6 +2,7 @@ using Lakehouse.Catalog;
 using Lakehouse.Common;
 using Lakehouse.Ingest;
 using Lakehouse.Query;
+using Lakehouse.Vectors;
 using Lakehouse.Storage;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +18,7 @@ public static class LakehouseModules
         if (config.Hosts(ModuleNames.Catalog)) builder.AddCatalogModule();
         if (config.Hosts(ModuleNames.Ingest)) builder.AddIngestModule();
         if (config.Hosts(ModuleNames.Query)) builder.AddQueryModule(config);
+        if (config.Hosts(ModuleNames.Vectors)) builder.AddVectorsModule();
         return builder;
     }
 
@@ -26,6 +28,7 @@ public static class LakehouseModules
         if (config.Hosts(ModuleNames.Catalog)) app.MapCatalogEndpoints();
         if (config.Hosts(ModuleNames.Ingest)) app.MapIngestEndpoints();
         if (config.Hosts(ModuleNames.Query)) app.MapQueryEndpoints();
+        if (config.Hosts(ModuleNames.Vectors)) app.MapVectorsEndpoints();
         return app;
     }
 }

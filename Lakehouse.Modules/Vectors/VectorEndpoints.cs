@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lakehouse.Vectors;
+
+internal static class VectorEndpoints
+{
+    public static void Map(RouteGroupBuilder group)
+    {
+        group.MapPost("/indexes", async (CreateIndexRequest request, IVectorService vectors, CancellationToken cancellationToken) =>
+        {
+            var info = await vectors.CreateAsync(request, cancellationToken);
+            return TypedResults.Created($"/v1/vectors/indexes/{info.Name}", info);
+        });
+        group.MapGet("/indexes", (IVectorService vectors) => TypedResults.Ok(new IndexList(vectors.List())));
+        group.MapGet("/indexes/{name}", (string name, IVectorService vectors) => TypedResults.Ok(vectors.Get(name)));
+        group.MapDelete("/indexes/{name}", async Task<NoContent> (string name, IVectorService vectors, CancellationToken cancellationToken) =>
+        {
+            await vectors.DeleteAsync(name, cancellationToken);
+            return TypedResults.NoContent();
+        });
+        group.MapPost("/indexes/{name}/items", async (string name, UpsertRequest request, IVectorService vectors, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await vectors.UpsertAsync(name, request, cancellationToken)));
+        group.MapGet("/indexes/{name}/items/{id}", (string name, string id, IVectorService vectors) => TypedResults.Ok(vectors.GetItem(name, id)));
+        group.MapDelete("/indexes/{name}/items/{id}", async Task<NoContent> (string name, string id, IVectorService vectors, CancellationToken cancellationToken) =>
+        {
+            await vectors.DeleteItemAsync(name, id, cancellationToken);
+            return TypedResults.NoContent();
+        });
+        group.MapPost("/indexes/{name}/search", (string name, SearchRequest request, IVectorService vectors) => TypedResults.Ok(vectors.Search(name, request)));
+    }
+}

@@ -1,0 +1,32 @@
+using Lakehouse.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Lakehouse.Vectors;
+
+public static class VectorsModule
+{
+    public static IHostApplicationBuilder AddVectorsModule(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<VectorService>();
+        builder.Services.AddSingleton<IVectorService>(services => services.GetRequiredService<VectorService>());
+        builder.Services.AddSingleton<IModuleInitializer, VectorsInitializer>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapVectorsEndpoints(this IEndpointRouteBuilder app)
+    {
+        VectorEndpoints.Map(app.MapGroup("/v1/vectors"));
+        return app;
+    }
+}
+
+/// <summary>Loads every persisted index at start; /health answers 503 until they are in memory.</summary>
+internal sealed class VectorsInitializer(VectorService vectors) : IModuleInitializer
+{
+    public string Module => ModuleNames.Vectors;
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => vectors.LoadAllAsync(cancellationToken);
+}
