@@ -133,15 +133,22 @@ internal sealed class HnswGraph
         var currentDistance = Distance(store, query, current);
         for (var l = entry.Level; l > level; l--) (current, currentDistance) = Greedy(store, query, current, currentDistance, l, context);
 
+        // All of the node's own lists are written before any other node links to it: a search that
+        // reaches it through an upper level must find its level-0 list complete, not empty.
         var found = new List<(int Node, float Distance)>();
+        var chosen = new List<(int Level, List<(int Node, float Distance)> Neighbours)>();
         for (var l = Math.Min(level, entry.Level); l >= 0; l--)
         {
             SearchLayer(store, query, [current], EfConstruction, l, context, found, exclude: node);
             if (found.Count == 0) continue;
             var neighbours = SelectNeighbours(store, found, M);
             lock (Stripe(node)) WriteLinks(store, node, l, neighbours.Select(n => n.Node).ToArray());
-            foreach (var (neighbour, _) in neighbours) Connect(store, neighbour, node, l);
+            chosen.Add((l, neighbours));
             current = found[0].Node;
+        }
+        foreach (var (l, neighbours) in chosen)
+        {
+            foreach (var (neighbour, _) in neighbours) Connect(store, neighbour, node, l);
         }
         if (level > entry.Level)
         {
