@@ -4,7 +4,7 @@ using DuckDB.NET.Data;
 namespace Lakehouse.Query;
 
 /// <summary>How a result column's values are read and written: decided once per query, not per value.</summary>
-internal enum ValueKind
+internal enum ColumnKind
 {
     Int64,
     Int32,
@@ -25,7 +25,7 @@ internal enum ValueKind
     Other,
 }
 
-internal sealed record ResultColumn(string Name, string Type, ValueKind Kind)
+internal sealed record ResultColumn(string Name, string Type, ColumnKind Kind)
 {
     public static ResultColumn[] Of(DuckDBDataReader reader) =>
         [.. Enumerable.Range(0, reader.FieldCount).Select(i =>
@@ -33,22 +33,22 @@ internal sealed record ResultColumn(string Name, string Type, ValueKind Kind)
             var duckType = reader.GetDataTypeName(i);
             var kind = System.Type.GetTypeCode(reader.GetFieldType(i)) switch
             {
-                TypeCode.Int64 => ValueKind.Int64,
-                TypeCode.Int32 => ValueKind.Int32,
-                TypeCode.Int16 => ValueKind.Int16,
-                TypeCode.SByte => ValueKind.SByte,
-                TypeCode.Byte => ValueKind.Byte,
-                TypeCode.UInt16 => ValueKind.UInt16,
-                TypeCode.UInt32 => ValueKind.UInt32,
-                TypeCode.UInt64 => ValueKind.UInt64,
-                TypeCode.Double => ValueKind.Double,
-                TypeCode.Single => ValueKind.Single,
-                TypeCode.Decimal => ValueKind.Decimal,
-                TypeCode.Boolean => ValueKind.Boolean,
-                TypeCode.String => ValueKind.String,
-                TypeCode.DateTime => duckType == "TimestampTz" ? ValueKind.TimestampTz : ValueKind.Timestamp,
-                _ when reader.GetFieldType(i) == typeof(DateOnly) => ValueKind.Date,
-                _ => ValueKind.Other,
+                TypeCode.Int64 => ColumnKind.Int64,
+                TypeCode.Int32 => ColumnKind.Int32,
+                TypeCode.Int16 => ColumnKind.Int16,
+                TypeCode.SByte => ColumnKind.SByte,
+                TypeCode.Byte => ColumnKind.Byte,
+                TypeCode.UInt16 => ColumnKind.UInt16,
+                TypeCode.UInt32 => ColumnKind.UInt32,
+                TypeCode.UInt64 => ColumnKind.UInt64,
+                TypeCode.Double => ColumnKind.Double,
+                TypeCode.Single => ColumnKind.Single,
+                TypeCode.Decimal => ColumnKind.Decimal,
+                TypeCode.Boolean => ColumnKind.Boolean,
+                TypeCode.String => ColumnKind.String,
+                TypeCode.DateTime => duckType == "TimestampTz" ? ColumnKind.TimestampTz : ColumnKind.Timestamp,
+                _ when reader.GetFieldType(i) == typeof(DateOnly) => ColumnKind.Date,
+                _ => ColumnKind.Other,
             };
             return new ResultColumn(reader.GetName(i), SqlTypeName(duckType), kind);
         })];
@@ -65,7 +65,7 @@ internal sealed record ResultColumn(string Name, string Type, ValueKind Kind)
         _ => duckDbNetName.ToUpperInvariant(),
     };
 
-    /// <summary>A value of an <see cref="ValueKind.Other"/> column, as something System.Text.Json writes naturally.</summary>
+    /// <summary>A value of an <see cref="ColumnKind.Other"/> column, as something System.Text.Json writes naturally.</summary>
     public static object? Portable(object? value) => value switch
     {
         null or DBNull => null,

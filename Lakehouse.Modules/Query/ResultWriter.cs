@@ -66,7 +66,7 @@ internal abstract class ResultWriter(PipeWriter output)
         }
     }
 
-    protected static void WriteJsonValue(Utf8JsonWriter json, DuckDBDataReader reader, int i, ValueKind kind)
+    protected static void WriteJsonValue(Utf8JsonWriter json, DuckDBDataReader reader, int i, ColumnKind kind)
     {
         if (reader.IsDBNull(i))
         {
@@ -77,32 +77,32 @@ internal abstract class ResultWriter(PipeWriter output)
         int length;
         switch (kind)
         {
-            case ValueKind.Int64: json.WriteNumberValue(reader.GetInt64(i)); break;
-            case ValueKind.Int32: json.WriteNumberValue(reader.GetInt32(i)); break;
-            case ValueKind.Int16: json.WriteNumberValue(reader.GetInt16(i)); break;
-            case ValueKind.SByte: json.WriteNumberValue(reader.GetFieldValue<sbyte>(i)); break;
-            case ValueKind.Byte: json.WriteNumberValue(reader.GetByte(i)); break;
-            case ValueKind.UInt16: json.WriteNumberValue(reader.GetFieldValue<ushort>(i)); break;
-            case ValueKind.UInt32: json.WriteNumberValue(reader.GetFieldValue<uint>(i)); break;
-            case ValueKind.UInt64: json.WriteNumberValue(reader.GetFieldValue<ulong>(i)); break;
-            case ValueKind.Decimal: json.WriteNumberValue(reader.GetDecimal(i)); break;
-            case ValueKind.Boolean: json.WriteBooleanValue(reader.GetBoolean(i)); break;
-            case ValueKind.String: WriteUtf8String(json, reader.GetString(i)); break;
-            case ValueKind.Double:
-            case ValueKind.Single:
-                var number = kind == ValueKind.Double ? reader.GetDouble(i) : reader.GetFloat(i);
+            case ColumnKind.Int64: json.WriteNumberValue(reader.GetInt64(i)); break;
+            case ColumnKind.Int32: json.WriteNumberValue(reader.GetInt32(i)); break;
+            case ColumnKind.Int16: json.WriteNumberValue(reader.GetInt16(i)); break;
+            case ColumnKind.SByte: json.WriteNumberValue(reader.GetFieldValue<sbyte>(i)); break;
+            case ColumnKind.Byte: json.WriteNumberValue(reader.GetByte(i)); break;
+            case ColumnKind.UInt16: json.WriteNumberValue(reader.GetFieldValue<ushort>(i)); break;
+            case ColumnKind.UInt32: json.WriteNumberValue(reader.GetFieldValue<uint>(i)); break;
+            case ColumnKind.UInt64: json.WriteNumberValue(reader.GetFieldValue<ulong>(i)); break;
+            case ColumnKind.Decimal: json.WriteNumberValue(reader.GetDecimal(i)); break;
+            case ColumnKind.Boolean: json.WriteBooleanValue(reader.GetBoolean(i)); break;
+            case ColumnKind.String: WriteUtf8String(json, reader.GetString(i)); break;
+            case ColumnKind.Double:
+            case ColumnKind.Single:
+                var number = kind == ColumnKind.Double ? reader.GetDouble(i) : reader.GetFloat(i);
                 // JSON has no NaN or Infinity: those few values travel as strings.
                 if (double.IsFinite(number)) json.WriteNumberValue(number);
                 else json.WriteStringValue(number.ToString(CultureInfo.InvariantCulture));
                 break;
-            case ValueKind.Date:
+            case ColumnKind.Date:
                 reader.GetFieldValue<DateOnly>(i).TryFormat(text, out length, "yyyy-MM-dd", CultureInfo.InvariantCulture);
                 json.WriteStringValue(text[..length]);
                 break;
-            case ValueKind.Timestamp:
-            case ValueKind.TimestampTz:
+            case ColumnKind.Timestamp:
+            case ColumnKind.TimestampTz:
                 reader.GetDateTime(i).TryFormat(text, out length, TimestampFormat, CultureInfo.InvariantCulture);
-                if (kind == ValueKind.TimestampTz) text[length++] = 'Z';
+                if (kind == ColumnKind.TimestampTz) text[length++] = 'Z';
                 json.WriteStringValue(text[..length]);
                 break;
             default:
@@ -221,18 +221,18 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
             int written;
             switch (columns[i].Kind)
             {
-                case ValueKind.Int64: reader.GetInt64(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-                case ValueKind.Int32: reader.GetInt32(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-                case ValueKind.Double: reader.GetDouble(i).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
-                case ValueKind.Decimal: reader.GetDecimal(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-                case ValueKind.Boolean:
+                case ColumnKind.Int64: reader.GetInt64(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ColumnKind.Int32: reader.GetInt32(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ColumnKind.Double: reader.GetDouble(i).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
+                case ColumnKind.Decimal: reader.GetDecimal(i).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ColumnKind.Boolean:
                     var flag = reader.GetBoolean(i) ? "true"u8 : "false"u8;
                     flag.CopyTo(span);
                     written = flag.Length;
                     break;
-                case ValueKind.Date: reader.GetFieldValue<DateOnly>(i).TryFormat(span, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture); break;
-                case ValueKind.Timestamp: reader.GetDateTime(i).TryFormat(span, out written, TimestampFormat, CultureInfo.InvariantCulture); break;
-                case ValueKind.String:
+                case ColumnKind.Date: reader.GetFieldValue<DateOnly>(i).TryFormat(span, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture); break;
+                case ColumnKind.Timestamp: reader.GetDateTime(i).TryFormat(span, out written, TimestampFormat, CultureInfo.InvariantCulture); break;
+                case ColumnKind.String:
                     WriteText(reader.GetString(i));
                     continue;
                 default:
@@ -244,10 +244,10 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
         Buffer.Write("\r\n"u8);
     }
 
-    static string OtherAsText(DuckDBDataReader reader, int i, ValueKind kind) => kind switch
+    static string OtherAsText(DuckDBDataReader reader, int i, ColumnKind kind) => kind switch
     {
-        ValueKind.TimestampTz => reader.GetDateTime(i).ToString(TimestampFormat, CultureInfo.InvariantCulture) + "Z",
-        ValueKind.Single => reader.GetFloat(i).ToString("R", CultureInfo.InvariantCulture),
+        ColumnKind.TimestampTz => reader.GetDateTime(i).ToString(TimestampFormat, CultureInfo.InvariantCulture) + "Z",
+        ColumnKind.Single => reader.GetFloat(i).ToString("R", CultureInfo.InvariantCulture),
         _ when reader.GetValue(i) is IFormattable formattable and not (System.Collections.IEnumerable) => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => JsonSerializer.Serialize(ResultColumn.Portable(reader.GetValue(i))),
     };
