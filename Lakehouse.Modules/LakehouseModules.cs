@@ -2,8 +2,8 @@ using Lakehouse.Catalog;
 using Lakehouse.Common;
 using Lakehouse.Ingest;
 using Lakehouse.Query;
-using Lakehouse.Vectors;
 using Lakehouse.Storage;
+using Lakehouse.Vectors;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 
