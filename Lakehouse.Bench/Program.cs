@@ -7,6 +7,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["storage"] = StorageBench.RunAsync,
     ["ingest"] = IngestBench.RunAsync,
     ["query"] = QueryBench.RunAsync,
+    ["vectors"] = VectorsBench.RunAsync,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {

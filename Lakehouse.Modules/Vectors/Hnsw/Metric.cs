@@ -25,18 +25,26 @@ public static class Distances
         _ => -Dot(a, b),
     };
 
+    // Two accumulators halve the add-latency chain (hnswlib unrolls its AVX loops the same way).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var sum = Vector<float>.Zero;
+        var other = Vector<float>.Zero;
         var i = 0;
+        var width = Vector<float>.Count;
         ref var x = ref MemoryMarshal.GetReference(a);
         ref var y = ref MemoryMarshal.GetReference(b);
-        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+        for (; i <= a.Length - (2 * width); i += 2 * width)
+        {
+            sum += Vector.LoadUnsafe(ref x, (nuint)i) * Vector.LoadUnsafe(ref y, (nuint)i);
+            other += Vector.LoadUnsafe(ref x, (nuint)(i + width)) * Vector.LoadUnsafe(ref y, (nuint)(i + width));
+        }
+        for (; i <= a.Length - width; i += width)
         {
             sum += Vector.LoadUnsafe(ref x, (nuint)i) * Vector.LoadUnsafe(ref y, (nuint)i);
         }
-        var result = Vector.Sum(sum);
+        var result = Vector.Sum(sum + other);
         for (; i < a.Length; i++) result += a[i] * b[i];
         return result;
     }
@@ -45,15 +53,24 @@ public static class Distances
     public static float SquaredL2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var sum = Vector<float>.Zero;
+        var other = Vector<float>.Zero;
         var i = 0;
+        var width = Vector<float>.Count;
         ref var x = ref MemoryMarshal.GetReference(a);
         ref var y = ref MemoryMarshal.GetReference(b);
-        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+        for (; i <= a.Length - (2 * width); i += 2 * width)
+        {
+            var d = Vector.LoadUnsafe(ref x, (nuint)i) - Vector.LoadUnsafe(ref y, (nuint)i);
+            var e = Vector.LoadUnsafe(ref x, (nuint)(i + width)) - Vector.LoadUnsafe(ref y, (nuint)(i + width));
+            sum += d * d;
+            other += e * e;
+        }
+        for (; i <= a.Length - width; i += width)
         {
             var d = Vector.LoadUnsafe(ref x, (nuint)i) - Vector.LoadUnsafe(ref y, (nuint)i);
             sum += d * d;
         }
-        var result = Vector.Sum(sum);
+        var result = Vector.Sum(sum + other);
         for (; i < a.Length; i++)
         {
             var d = a[i] - b[i];

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Lakehouse.Vectors;
+using Lakehouse.Vectors.Hnsw;
+using Lakehouse.Vectors.Lhv1;
+
+namespace Lakehouse.Bench;
+
+/// <summary>
+/// Our HNSW on 100,000 clustered 128-d vectors (100 Gaussian clusters), M=16, ef_construction=200:
+/// build rate on all cores, recall@10 against exact brute force (computed in this run, which is
+/// also the speed anchor at recall 1.0), single-thread queries/s at recall ≥ 0.95, memory per
+/// vector against the raw floats + links, and LHV1 save/load. hnswlib's figures are FACTS.md's,
+/// measured on this machine type with the same data shape (hnswlib-node cannot build offline here).
+/// </summary>
+public static class VectorsBench
+{
+    const string Workload = "vectors";
+    const int Dim = 128;
+    const double HnswlibBuildPerSecond = 6750;     // FACTS.md, one thread
+    const double HnswlibQpsAtRecall095 = 12000;    // FACTS.md, ef=40, one thread
+
+    public static Task RunAsync(BenchOptions options)
+    {
+        var count = options.Quick ? 20_000 : 100_000;
+        var queryCount = options.Quick ? 200 : 1000;
+        var random = new Random(42);
+        var centres = Enumerable.Range(0, 100).Select(_ => Enumerable.Range(0, Dim).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray()).ToArray();
+        float[] Sample() => [.. centres[random.Next(centres.Length)].Select(c => c + (float)Gaussian(random))];
+        var data = Enumerable.Range(0, count).Select(_ => Sample()).ToArray();
+        var queries = Enumerable.Range(0, queryCount).Select(_ => Sample()).ToArray();
+
+        Report.Progress($"exact top-10 for {queryCount} queries over {count:N0} vectors");
+        var clock = Stopwatch.StartNew();
+        var truth = queries.Select(q => Exact(data, q, 10)).ToArray();
+        var bruteQps = queryCount / clock.Elapsed.TotalSeconds;
+
+        Report.Progress("building");
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var index = new VectorIndex(new IndexParams("bench", Dim, Metric.L2, 16, 200, 64));
+        clock.Restart();
+        index.Upsert([.. data.Select((v, i) => new VectorItem($"v{i}", v, null))]);
+        var buildRate = count / clock.Elapsed.TotalSeconds;
+        var bytesPerVector = (GC.GetTotalMemory(forceFullCollection: true) - before) / (double)count;
+        Report.Figure(Workload, "build_vectors_per_s", buildRate, "hnswlib", HnswlibBuildPerSecond);
+
+        Report.Figure(Workload, "recall_at_10_default_ef", Recall(index, queries, truth, 64), "target", 0.95);
+        Report.Figure(Workload, "recall_at_10_ef80", Recall(index, queries, truth, 80), "target", 0.99);
+        var ef = new[] { 10, 16, 20, 24, 32, 40, 48, 64, 80, 100, 128, 160, 200 }.First(e => Recall(index, queries, truth, e) >= 0.95);
+        clock.Restart();
+        var rounds = 0;
+        while (clock.Elapsed.TotalSeconds < 3)
+        {
+            foreach (var query in queries) index.Search(query, 10, ef);
+            rounds++;
+        }
+        var qps = rounds * queryCount / clock.Elapsed.TotalSeconds;
+        Report.Figure(Workload, "qps_at_recall_095", qps, "hnswlib", HnswlibQpsAtRecall095);
+        Report.Figure(Workload, "qps_at_recall_095_vs_brute_force", qps, "brute_force_qps", bruteQps);
+        Report.Progress($"recall 0.95 reached at ef={ef}");
+        Report.Figure(Workload, "bytes_per_vector", bytesPerVector, "raw_floats_plus_links", (Dim * 4) + (2 * 16 * 4), lowerIsBetter: true);
+
+        var path = Path.Combine(Path.GetTempPath(), "lakehouse-bench.lhv1");
+        clock.Restart();
+        Lhv1Format.Write(index, path);
+        Report.Figure(Workload, "lhv1_save_s", clock.Elapsed.TotalSeconds, "limit_s", 2, lowerIsBetter: true);
+        clock.Restart();
+        var loaded = Lhv1Format.Read(path);
+        Report.Figure(Workload, "lhv1_load_s", clock.Elapsed.TotalSeconds, "limit_s", 2, lowerIsBetter: true);
+        Report.Progress($"LHV1 file {new FileInfo(path).Length / 1048576.0:F1} MiB, {loaded.Count:N0} items");
+        File.Delete(path);
+        return Task.CompletedTask;
+    }
+
+    static double Recall(VectorIndex index, float[][] queries, int[][] truth, int ef)
+    {
+        double hits = 0;
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var expected = truth[q].Select(i => $"v{i}").ToHashSet();
+            hits += index.Search(queries[q], 10, ef).Count(h => expected.Contains(h.Id));
+        }
+        return hits / (queries.Length * 10.0);
+    }
+
+    static int[] Exact(float[][] data, float[] query, int k)
+    {
+        var best = new PriorityQueue<int, float>();
+        for (var i = 0; i < data.Length; i++)
+        {
+            var d = Distances.SquaredL2(query, data[i]);
+            if (best.Count < k) best.Enqueue(i, -d);
+            else if (best.TryPeek(out _, out var worst) && d < -worst) best.EnqueueDequeue(i, -d);
+        }
+        var result = new int[best.Count];
+        for (var i = result.Length - 1; best.TryDequeue(out var node, out _); i--) result[i] = node;
+        return result;
+    }
+
+    static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
