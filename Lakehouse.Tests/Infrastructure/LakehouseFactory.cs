@@ -13,12 +13,21 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
     readonly TempFolder? _ownedRoot;
     readonly Dictionary<string, string> _settings;
 
-    public LakehouseFactory(IDictionary<string, string>? settings = null, string? root = null)
+    readonly string? _configPath;
+
+    public LakehouseFactory(IDictionary<string, string>? settings = null, string? root = null, string? configPath = null)
     {
+        _configPath = configPath;
         UseKestrel();
         if (root is null) _ownedRoot = new TempFolder();
         Root = root ?? _ownedRoot!.Path;
-        _settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["storage:root"] = Root, ["log:level"] = "warn", ["host:bind"] = "127.0.0.1:0" };
+        _settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["storage:root"] = Root,
+            ["query:cache_dir"] = Path.Combine(Root, "..", Path.GetFileName(Root) + "-query-cache"),
+            ["log:level"] = "warn",
+            ["host:bind"] = "127.0.0.1:0",
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _settings[key] = value;
     }
 
@@ -39,6 +48,7 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings) builder.UseSetting("LAKEHOUSE:" + key, value);
+        if (_configPath is not null) builder.UseSetting("config", _configPath);
     }
 
     protected override void Dispose(bool disposing)

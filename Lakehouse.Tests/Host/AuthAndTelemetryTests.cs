@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Host;
+
+public sealed class AuthAndTelemetryTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    static async Task<LakehouseFactory> WithKeysAsync(TempFolder folder)
+    {
+        var config = Path.Combine(folder.Path, "lakehouse.toml");
+        await File.WriteAllTextAsync(config, """
+            [auth]
+            keys = [
+              { key = "writer-key", role = "read_write" },
+              { key = "reader-key", role = "read_only" },
+            ]
+            """, Cancel);
+        return new LakehouseFactory(configPath: config);
+    }
+
+    static HttpRequestMessage Request(HttpMethod method, string path, string? key, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    [Fact]
+    public async Task With_keys_every_v1_route_needs_one_and_read_only_keys_only_read()
+    {
+        using var folder = new TempFolder();
+        await using var host = await WithKeysAsync(folder);
+        var client = host.CreateClient();
+
+        await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Get, "/v1/catalog/datasets", null), Cancel), HttpStatusCode.Unauthorized, "Bearer");
+        await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Get, "/v1/catalog/datasets", "wrong"), Cancel), HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Request(HttpMethod.Get, "/health", null), Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Request(HttpMethod.Get, "/metrics", null), Cancel)).StatusCode);
+
+        var csv = () => new StringContent("a\n1\n", System.Text.Encoding.UTF8, "text/csv");
+        await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Post, "/v1/ingest/t", "reader-key", csv()), Cancel), HttpStatusCode.Forbidden, "read_only");
+        await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Put, "/v1/storage/objects/x", "reader-key", new ByteArrayContent([1])), Cancel), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Post, "/v1/vectors/indexes", "reader-key", JsonContent.Create(new { name = "v", dim = 2 })), Cancel), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(Request(HttpMethod.Post, "/v1/ingest/t", "writer-key", csv()), Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(Request(HttpMethod.Post, "/v1/vectors/indexes", "writer-key", JsonContent.Create(new { name = "v", dim = 2 })), Cancel)).StatusCode);
+
+        // Reads, including SQL and vector search, work with the read-only key.
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Request(HttpMethod.Post, "/v1/sql", "reader-key", JsonContent.Create(new { sql = "SELECT count(*) FROM t" })), Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Request(HttpMethod.Post, "/v1/vectors/indexes/v/search", "reader-key", JsonContent.Create(new { vector = new[] { 1f, 0f }, k = 1 })), Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Request(HttpMethod.Get, "/v1/catalog/datasets/t", "reader-key"), Cancel)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_as_prometheus_text()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        await client.IngestOkAsync("m", "a\n1\n");
+        await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT 1" }, Cancel);
+        var text = await client.GetStringAsync("/metrics", Cancel);
+        Assert.Contains("lakehouse_ingest_rows", text, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_module_not_listed_is_neither_registered_nor_mapped()
+    {
+        await using var host = new LakehouseFactory(new Dictionary<string, string> { ["host:modules"] = "storage,vectors" });
+        var client = await host.CreateReadyClientAsync();
+        var health = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/health", Cancel);
+        Assert.Equal(["storage", "vectors"], health.GetProperty("modules").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets", Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT 1" }, Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/vectors/indexes", Cancel)).StatusCode);
+        Assert.Null(host.Services.GetService(typeof(Lakehouse.Catalog.ICatalog)));
+    }
+}
