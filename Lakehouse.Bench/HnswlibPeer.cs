@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Lakehouse.Tools;
 
 namespace Lakehouse.Bench;
 
@@ -18,8 +18,8 @@ public static class HnswlibPeer
         {
             if (!File.Exists(Path.Combine(tool, "node_modules", "hnswlib-node", "build", "Release", "addon.node")))
             {
-                await RunAsync("npm", "ci", tool);
-                await RunAsync("npm", "rebuild hnswlib-node", tool);
+                await ProcessRunner.RunAsync("npm", "ci", tool);
+                await ProcessRunner.RunAsync("npm", "rebuild hnswlib-node", tool);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
@@ -38,7 +38,7 @@ public static class HnswlibPeer
             foreach (var row in truth) foreach (var id in row) file.Write(id);
         }
         Report.Progress("hnswlib (one thread) building and searching the same data");
-        var output = await RunAsync("node", $"bench.js {input}", tool);
+        var output = await ProcessRunner.RunAsync("node", $"bench.js {input}", tool);
         File.Delete(input);
         using var json = JsonDocument.Parse(output);
         var byEf = new SortedDictionary<int, (double, double)>();
@@ -47,15 +47,5 @@ public static class HnswlibPeer
             byEf[int.Parse(ef.Name, System.Globalization.CultureInfo.InvariantCulture)] = (ef.Value.GetProperty("recall").GetDouble(), ef.Value.GetProperty("qps").GetDouble());
         }
         return new Result(json.RootElement.GetProperty("build_vectors_per_s").GetDouble(), byEf);
-    }
-
-    static async Task<string> RunAsync(string file, string arguments, string folder)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments}: {await error}");
-        return await output;
     }
 }

@@ -5,11 +5,12 @@ namespace Lakehouse.Common;
 /// <summary>
 /// Copies a stream while the previous chunk is still being written: receiving a request body and
 /// writing it to disk then overlap instead of taking turns (CopyToAsync alternates them). Chunks are
-/// filled to 1 MiB so that the file sees few, large writes rather than one per network segment.
+/// filled to 4 MiB so that the file sees few, large writes rather than one per network segment
+/// (1 MiB chunks gave a 256 MiB PUT 0.44–0.55 of a plain write+fsync, 4 MiB 0.58–0.61: storage bench).
 /// </summary>
 public static class OverlappedCopy
 {
-    const int ChunkSize = 1 << 20;
+    public const int ChunkSize = 4 << 20;
 
     /// <param name="written">Called after each chunk is written, with its offset and length.</param>
     public static async Task<long> CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken, Action<long, int>? written = null)
@@ -46,7 +47,8 @@ public static class OverlappedCopy
         written?.Invoke(offset, chunk.Length);
     }
 
-    static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>Reads until <paramref name="buffer"/>'s first <see cref="ChunkSize"/> bytes are full or the stream ends; the byte count.</summary>
+    public static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
     {
         var filled = 0;
         while (filled < ChunkSize)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Lakehouse.Common;
 
 namespace Lakehouse.Ingest;
 
@@ -10,8 +11,6 @@ namespace Lakehouse.Ingest;
 /// </summary>
 internal static class CsvSpool
 {
-    const int ChunkSize = 1 << 20;
-
     public static async Task<CsvShape> ReceiveAsync(Stream body, string path, CsvScanner scanner, CancellationToken cancellationToken)
     {
         using var scanFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -22,8 +21,8 @@ internal static class CsvSpool
             await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
             while (true)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-                var length = await FillAsync(body, buffer, scanFailed.Token);
+                var buffer = ArrayPool<byte>.Shared.Rent(OverlappedCopy.ChunkSize);
+                var length = await OverlappedCopy.FillAsync(body, buffer, scanFailed.Token);
                 if (length == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -70,17 +69,5 @@ internal static class CsvSpool
             while (chunks.TryRead(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
             throw;
         }
-    }
-
-    static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < ChunkSize)
-        {
-            var read = await source.ReadAsync(buffer.AsMemory(filled, ChunkSize - filled), cancellationToken);
-            if (read == 0) break;
-            filled += read;
-        }
-        return filled;
     }
 }

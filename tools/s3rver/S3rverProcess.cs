@@ -29,8 +29,8 @@ public sealed partial class S3rverProcess : IAsyncDisposable
     {
         var tool = Path.Combine(repoRoot, "tools", "s3rver");
         var script = Path.Combine(tool, "node_modules", "s3rver", "bin", "s3rver.js");
-        if (!File.Exists(script)) await RunAsync("npm", "ci --no-audit --no-fund", tool);
-        await RunAsync("node", "patch.js", tool); // idempotent: fails unless every patch is in place
+        if (!File.Exists(script)) await ProcessRunner.RunAsync("npm", "ci --no-audit --no-fund", tool);
+        await ProcessRunner.RunAsync("node", "patch.js", tool); // idempotent: fails unless every patch is in place
 
         var data = Directory.CreateTempSubdirectory("lakehouse-s3rver-").FullName;
         var start = new ProcessStartInfo("node")
@@ -54,23 +54,6 @@ public sealed partial class S3rverProcess : IAsyncDisposable
             }
         }
         throw new InvalidOperationException("s3rver exited before it listened");
-    }
-
-    static async Task RunAsync(string file, string arguments, string folder)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{file} {arguments}' in {folder} failed ({process.ExitCode}): {await output}{await error}");
-        }
     }
 
     public async ValueTask DisposeAsync()
