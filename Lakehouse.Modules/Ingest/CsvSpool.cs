@@ -7,7 +7,7 @@ namespace Lakehouse.Ingest;
 /// <summary>
 /// Receives the upload into a temp file while a second task scans the same chunks: validation and
 /// type inference are done by the time the last byte has arrived. Memory stays bounded by the
-/// channel (8 × 1 MiB) whatever the file size. A CSV fault stops the upload at once.
+/// channel (8 chunks of OverlappedCopy.ChunkSize) whatever the file size. A CSV fault stops the upload at once.
 /// </summary>
 internal static class CsvSpool
 {
