@@ -44,7 +44,8 @@ public sealed class ModuleReadiness
 /// <summary>
 /// Runs the initializers in registration order (storage first) after the server starts, so the
 /// process answers /health with 503 while large catalogs or vector indexes load. A failing module
-/// stays not-ready and is logged; it never stops the process or the other modules.
+/// (an S3 endpoint that is down, say) is logged and tried again with growing pauses; it never stops
+/// the process.
 /// </summary>
 internal sealed class ModuleInitializationService(
     IEnumerable<IModuleInitializer> initializers, ModuleReadiness readiness, ILogger<ModuleInitializationService> logger) : BackgroundService
@@ -53,14 +54,19 @@ internal sealed class ModuleInitializationService(
     {
         foreach (var initializer in initializers)
         {
-            try
+            for (var pause = TimeSpan.FromSeconds(1); !stoppingToken.IsCancellationRequested; pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(30).Ticks)))
             {
-                await initializer.InitializeAsync(stoppingToken);
-                readiness.Done(initializer.Module);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(e, "Module {Module} failed to start; it stays unavailable (503)", initializer.Module);
+                try
+                {
+                    await initializer.InitializeAsync(stoppingToken);
+                    readiness.Done(initializer.Module);
+                    break;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError("Module {Module} failed to start ({Reason}); /health answers 503, trying again in {Pause}", initializer.Module, e.Message, pause);
+                    await Task.Delay(pause, stoppingToken);
+                }
             }
         }
     }

@@ -43,6 +43,11 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
                 logger.LogWarning("DuckDB refused a value our inference accepted; reading a column as VARCHAR and converting again: {Error}", e.Message);
                 File.Delete(parquetPath);
             }
+            catch (DuckDBException e) when (e.Message.StartsWith("Invalid Input Error", StringComparison.Ordinal))
+            {
+                // The scanner passed it but DuckDB's reader did not: still the file's fault, and DuckDB names the line.
+                throw ProblemException.BadRequest($"The CSV could not be read: {e.Message.Split('\n')[0]}");
+            }
         }
     }
 

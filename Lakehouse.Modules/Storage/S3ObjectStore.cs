@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Lakehouse.Common;
+using Microsoft.AspNetCore.Http;
 using Minio;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
@@ -26,7 +27,8 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         _bucket = bucket;
     }
 
-    public static async Task<S3ObjectStore> OpenAsync(S3Section options, CancellationToken cancellationToken)
+    /// <summary>A client for the bucket; nothing is sent until <see cref="EnsureBucketAsync"/> or the first call.</summary>
+    public static S3ObjectStore Create(S3Section options)
     {
         var endpoint = new Uri(options.Endpoint);
         // Minio's SDK addresses buckets path-style for every endpoint but AWS's own, which is what
@@ -37,28 +39,48 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
             .WithRegion(options.Region)
             .WithCredentials(options.AccessKeyId, options.SecretAccessKey)
             .Build();
-        var store = new S3ObjectStore(client, options.Bucket);
-        await store.EnsureBucketAsync(cancellationToken);
-        return store;
+        return new S3ObjectStore(client, options.Bucket);
     }
 
-    async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    Task? _bucketReady;
+
+    /// <summary>
+    /// Creates the bucket when it is missing: at start (the module's initializer, retried until S3
+    /// answers) and before the first call of each operation, so no request can race the start-up.
+    /// A failed attempt is forgotten, so the next call tries again.
+    /// </summary>
+    public Task EnsureBucketAsync(CancellationToken cancellationToken)
     {
-        if (await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken)) return;
+        var ready = _bucketReady;
+        if (ready is { IsFaulted: false, IsCanceled: false }) return ready;
+        return _bucketReady = CreateBucketAsync(cancellationToken);
+    }
+
+    async Task CreateBucketAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            await _client.MakeBucketAsync(new MakeBucketArgs().WithBucket(_bucket), cancellationToken);
+            if (await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken)) return;
+            try
+            {
+                await _client.MakeBucketAsync(new MakeBucketArgs().WithBucket(_bucket), cancellationToken);
+            }
+            catch (MinioException)
+            {
+                // Another process may have created it in between; if not, this says why.
+                if (!await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken)) throw;
+            }
         }
-        catch (MinioException)
+        catch (Exception e) when (IsUnavailable(e))
         {
-            // Another process may have created it in between; if not, this says why.
-            if (!await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken)) throw;
+            throw Unavailable(e);
         }
     }
 
     public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
+        await EnsureBucketAsync(CancellationToken.None);
         if (content.CanSeek)
         {
             await UploadAsync(key, content, content.Length - content.Position, cancellationToken);
@@ -86,13 +108,29 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         return info;
     }
 
-    Task UploadAsync(string key, Stream data, long size, CancellationToken cancellationToken) =>
-        _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key).WithStreamData(data).WithObjectSize(size)
-            .WithContentType("application/octet-stream"), cancellationToken);
+    async Task UploadAsync(string key, Stream data, long size, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key).WithStreamData(data).WithObjectSize(size)
+                .WithContentType("application/octet-stream"), cancellationToken);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    /// <summary>A backend that cannot be reached or refuses us is the operator's problem, not the client's: 503.</summary>
+    static bool IsUnavailable(Exception e) => e is HttpRequestException || (e is MinioException && e is not ObjectNotFoundException);
+
+    static ProblemException Unavailable(Exception e) =>
+        new(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"The S3 backend did not answer as expected: {e.Message}", e);
 
     public async Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
+        await EnsureBucketAsync(CancellationToken.None);
         try
         {
             var stat = await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
@@ -102,17 +140,29 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             return null;
         }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
     }
 
     public async Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
         var info = await HeadAsync(key, cancellationToken);
         if (info is null) return null;
-        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key).WithExpiry(600));
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
         var slice = range ?? new ByteRange(0, info.Size);
-        if (range is { } r) request.Headers.Range = new RangeHeaderValue(r.Offset, r.Last);
-        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key).WithExpiry(600));
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (range is { } r) request.Headers.Range = new RangeHeaderValue(r.Offset, r.Last);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             response.Dispose();
@@ -124,15 +174,23 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public async Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken)
     {
+        await EnsureBucketAsync(CancellationToken.None);
         // Minio 7.0.0 has no start-after: pages before the cursor are read and skipped.
         var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(prefix).WithRecursive(true);
         var objects = new List<ObjectInfo>(Math.Min(limit + 1, 1024));
-        await foreach (var item in _client.ListObjectsEnumAsync(args, cancellationToken))
+        try
         {
-            if (item.IsDir || (cursor is not null && Utf8Order.Instance.Compare(item.Key, cursor) <= 0)) continue;
-            objects.Add(new ObjectInfo(item.Key, (long)item.Size, item.ETag.Trim('"'),
-                new DateTimeOffset(item.LastModifiedDateTime?.ToUniversalTime() ?? DateTime.UnixEpoch, TimeSpan.Zero)));
-            if (objects.Count > limit) break;
+            await foreach (var item in _client.ListObjectsEnumAsync(args, cancellationToken))
+            {
+                if (item.IsDir || (cursor is not null && Utf8Order.Instance.Compare(item.Key, cursor) <= 0)) continue;
+                objects.Add(new ObjectInfo(item.Key, (long)item.Size, item.ETag.Trim('"'),
+                    new DateTimeOffset(item.LastModifiedDateTime?.ToUniversalTime() ?? DateTime.UnixEpoch, TimeSpan.Zero)));
+                if (objects.Count > limit) break;
+            }
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
         }
         var more = objects.Count > limit;
         if (more) objects.RemoveAt(limit);
@@ -142,7 +200,15 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
-        await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
+        await EnsureBucketAsync(CancellationToken.None);
+        try
+        {
+            await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
     }
 
     public string? LocalPath(string key) => null;

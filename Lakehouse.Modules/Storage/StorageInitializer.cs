@@ -1,13 +1,12 @@
 using Lakehouse.Common;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakehouse.Storage;
 
-/// <summary>Opens the store at start: creates the root or the bucket, and surfaces a bad S3 config at once.</summary>
-internal sealed class StorageInitializer(IServiceProvider services) : IModuleInitializer
+/// <summary>Opens the store at start: creates the root folder, or the S3 bucket once the endpoint answers.</summary>
+internal sealed class StorageInitializer(IObjectStore store) : IModuleInitializer
 {
     public string Module => ModuleNames.Storage;
 
     public Task InitializeAsync(CancellationToken cancellationToken) =>
-        Task.Run(() => services.GetRequiredService<IObjectStore>(), cancellationToken);
+        store is S3ObjectStore s3 ? s3.EnsureBucketAsync(cancellationToken) : Task.CompletedTask;
 }

@@ -11,7 +11,7 @@ public static class StorageModule
     public static IHostApplicationBuilder AddStorageModule(this IHostApplicationBuilder builder, LakehouseConfig config)
     {
         builder.Services.AddSingleton<IObjectStore>(_ => config.Storage.Backend == "s3"
-            ? S3ObjectStore.OpenAsync(config.S3, CancellationToken.None).GetAwaiter().GetResult()
+            ? S3ObjectStore.Create(config.S3)
             : new FileSystemObjectStore(config.Storage.Root));
         builder.Services.AddSingleton<IModuleInitializer, StorageInitializer>();
         builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, RawKeyGuard>();

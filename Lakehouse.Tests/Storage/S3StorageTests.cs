@@ -11,3 +11,22 @@ public sealed class S3StorageTests(S3TestServer s3) : StorageContractTests
         return new LakehouseFactory(all);
     }
 }
+
+public sealed class S3UnreachableTests
+{
+    [Fact]
+    public async Task An_unreachable_s3_endpoint_is_503_not_500()
+    {
+        await using var host = new LakehouseFactory(new Dictionary<string, string>
+        {
+            ["storage:backend"] = "s3",
+            ["s3:endpoint"] = "http://127.0.0.1:1",
+            ["s3:access_key_id"] = "x",
+            ["s3:secret_access_key"] = "y",
+        });
+        var client = host.CreateClient();
+        var cancel = TestContext.Current.CancellationToken;
+        await ProblemAssert.IsProblem(await client.PutAsync("/v1/storage/objects/a", new ByteArrayContent([1]), cancel), System.Net.HttpStatusCode.ServiceUnavailable, "S3");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", cancel)).StatusCode);
+    }
+}
