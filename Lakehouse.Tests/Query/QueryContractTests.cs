@@ -330,4 +330,20 @@ public sealed class S3QueryTests(S3TestServer s3) : QueryContractTests
     }
 
     protected override Task<Dictionary<string, string>> SharedSettingsAsync() => s3.SettingsForNewBucketAsync();
+
+    [Fact]
+    public async Task The_read_through_cache_keeps_what_views_need_and_evicts_the_rest()
+    {
+        using var cache = new TempFolder();
+        await using var host = await CreateAsync(new() { ["query:cache_dir"] = cache.Path, ["query:cache_max_bytes"] = "1" });
+        var client = host.CreateClient();
+        await client.IngestOkAsync("a", "x\n1\n");
+        await client.IngestOkAsync("b", "y\n2\n");
+        Assert.Equal(2, Directory.GetFiles(cache.Path, "*.parquet").Length); // over the limit, but both are in use
+        await client.IngestOkAsync("a", "x\n5\n", "?mode=replace");
+        Assert.Equal(2, Directory.GetFiles(cache.Path, "*.parquet").Length); // a's old file went
+        var sum = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT (SELECT sum(x) FROM a) + (SELECT sum(y) FROM b)" }, TestContext.Current.CancellationToken);
+        Assert.Equal(7, JsonDocument.Parse(await sum.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0][0].GetInt64());
+        Assert.Empty(Directory.GetFiles(cache.Path, "*.part"));
+    }
 }
