@@ -17,7 +17,6 @@ internal abstract class ResultWriter(PipeWriter output)
 {
     protected ArrayBufferWriter<byte> Buffer { get; } = new(96 * 1024);
 
-    protected const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF";
     // Relaxed escaping: this is JSON for clients, not text inside HTML, so quotes stay quotes.
     protected static readonly JsonWriterOptions JsonOptions = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -73,8 +72,7 @@ internal abstract class ResultWriter(PipeWriter output)
             json.WriteNullValue();
             return;
         }
-        Span<char> text = stackalloc char[40];
-        int length;
+        Span<byte> utf8 = stackalloc byte[IsoText.MaxLength];
         switch (kind)
         {
             case ColumnKind.Int64: json.WriteNumberValue(reader.GetInt64(i)); break;
@@ -96,14 +94,11 @@ internal abstract class ResultWriter(PipeWriter output)
                 else json.WriteStringValue(number.ToString(CultureInfo.InvariantCulture));
                 break;
             case ColumnKind.Date:
-                reader.GetFieldValue<DateOnly>(i).TryFormat(text, out length, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-                json.WriteStringValue(text[..length]);
+                json.WriteStringValue(utf8[..IsoText.Date(utf8, reader.GetFieldValue<DateOnly>(i))]);
                 break;
             case ColumnKind.Timestamp:
             case ColumnKind.TimestampTz:
-                reader.GetDateTime(i).TryFormat(text, out length, TimestampFormat, CultureInfo.InvariantCulture);
-                if (kind == ColumnKind.TimestampTz) text[length++] = 'Z';
-                json.WriteStringValue(text[..length]);
+                json.WriteStringValue(utf8[..IsoText.Timestamp(utf8, reader.GetDateTime(i), kind == ColumnKind.TimestampTz)]);
                 break;
             default:
                 var value = reader.GetValue(i);
@@ -230,8 +225,9 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
                     flag.CopyTo(span);
                     written = flag.Length;
                     break;
-                case ColumnKind.Date: reader.GetFieldValue<DateOnly>(i).TryFormat(span, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture); break;
-                case ColumnKind.Timestamp: reader.GetDateTime(i).TryFormat(span, out written, TimestampFormat, CultureInfo.InvariantCulture); break;
+                case ColumnKind.Date: written = IsoText.Date(span, reader.GetFieldValue<DateOnly>(i)); break;
+                case ColumnKind.Timestamp: written = IsoText.Timestamp(span, reader.GetDateTime(i), utc: false); break;
+                case ColumnKind.TimestampTz: written = IsoText.Timestamp(span, reader.GetDateTime(i), utc: true); break;
                 case ColumnKind.String:
                     WriteText(reader.GetString(i));
                     continue;
@@ -246,7 +242,6 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
 
     static string OtherAsText(DuckDBDataReader reader, int i, ColumnKind kind) => kind switch
     {
-        ColumnKind.TimestampTz => reader.GetDateTime(i).ToString(TimestampFormat, CultureInfo.InvariantCulture) + "Z",
         ColumnKind.Single => reader.GetFloat(i).ToString("R", CultureInfo.InvariantCulture),
         _ when reader.GetValue(i) is IFormattable formattable and not (System.Collections.IEnumerable) => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => JsonSerializer.Serialize(ResultColumn.Portable(reader.GetValue(i))),
