@@ -24,6 +24,14 @@ public sealed class S3TestServer : IAsyncLifetime
         ["s3:secret_access_key"] = S3rverProcess.SecretKey,
     };
 
+    /// <summary>A host on a fresh bucket of this server, with <paramref name="settings"/> on top (they may name the bucket).</summary>
+    public async Task<LakehouseFactory> HostAsync(Dictionary<string, string>? settings = null)
+    {
+        var all = await SettingsForNewBucketAsync();
+        foreach (var (key, value) in settings ?? []) all[key] = value;
+        return new LakehouseFactory(all, all.GetValueOrDefault("storage:root"));
+    }
+
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
     public async ValueTask DisposeAsync()

@@ -10,12 +10,8 @@ public sealed class FileSystemIngestTests : IngestContractTests
 
 public sealed class S3IngestTests(S3TestServer s3) : IngestContractTests
 {
-    protected override async Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null, string? root = null)
-    {
-        var all = await s3.SettingsForNewBucketAsync();
-        foreach (var (key, value) in settings ?? []) all[key] = value;
-        return new LakehouseFactory(all, root);
-    }
+    protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null, string? root = null) =>
+        s3.HostAsync(root is null ? settings : new Dictionary<string, string>(settings ?? []) { ["storage:root"] = root });
 
     protected override Task<Dictionary<string, string>> SharedSettingsAsync() => s3.SettingsForNewBucketAsync();
 }

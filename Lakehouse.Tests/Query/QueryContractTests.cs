@@ -325,12 +325,7 @@ public sealed class FileSystemQueryTests : QueryContractTests
 
 public sealed class S3QueryTests(S3TestServer s3) : QueryContractTests
 {
-    protected override async Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null)
-    {
-        var all = await s3.SettingsForNewBucketAsync();
-        foreach (var (key, value) in settings ?? []) all[key] = value;
-        return new LakehouseFactory(all, all.GetValueOrDefault("storage:root"));
-    }
+    protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null) => s3.HostAsync(settings);
 
     protected override Task<Dictionary<string, string>> SharedSettingsAsync() => s3.SettingsForNewBucketAsync();
 
