@@ -44,6 +44,13 @@ public static class IngestBench
         Report.Figure(Workload, "parquet_bytes", parquetBytes, "duckdb_parquet_bytes", anchorBytes, lowerIsBetter: true);
         Report.Figure(Workload, "host_peak_rss_mib", host.PeakRssMiB, "limit_mib", 1024, lowerIsBetter: true);
         Report.Figure(Workload, $"rss_growth_{rows}_mib", largeRss, "rss_growth_50k_mib", smallRss, lowerIsBetter: true);
+        if (!options.Quick)
+        {
+            // Twice the rows again: DuckDB's COPY reaches a plateau (~0.4-0.5 GB) past a few hundred MB.
+            var huge = WorkersCsv.Ensure(1_000_000);
+            var hugeRss = await PeakRssGrowthAsync(host, http, huge, "workers_huge");
+            Report.Figure(Workload, "rss_growth_1m_mib", hugeRss, "rss_growth_500k_mib", largeRss, lowerIsBetter: true);
+        }
     }
 
     /// <summary>The validating, type-inferring scan alone, from memory: the part of an ingest that runs while the upload arrives.</summary>
