@@ -26,8 +26,6 @@ internal sealed class FileSystemObjectStore : IObjectStore
         Directory.CreateDirectory(_temp);
     }
 
-    public string Root => _root;
-
     public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         var target = PathOf(key);

@@ -53,7 +53,6 @@ public sealed class ObjectContent(ObjectInfo info, ByteRange range, Stream strea
     public ObjectInfo Info { get; } = info;
     public ByteRange Range { get; } = range;
     public Stream Stream { get; } = stream;
-    public bool IsPartial => Range.Offset != 0 || Range.Length != Info.Size;
 
     public ValueTask DisposeAsync() => Stream.DisposeAsync();
 }

@@ -104,8 +104,6 @@ internal sealed class HnswGraph
 
     public void MarkDeleted(int node) => _store.Deleted[node] = true;
 
-    public bool IsDeleted(int node) => _store.Deleted[node];
-
     public ReadOnlySpan<float> Vector(int node) => _store.Vectors.AsSpan(node * Dimension, Dimension);
 
     /// <summary>Connects <paramref name="node"/> (already allocated) into the graph at every level it has.</summary>
