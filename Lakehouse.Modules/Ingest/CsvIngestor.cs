@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Lakehouse.Catalog;
 using Lakehouse.Common;
 using Lakehouse.Storage;
@@ -11,10 +12,10 @@ namespace Lakehouse.Ingest;
 /// object is stored before the manifest names it; if the commit is refused the object is removed,
 /// so a failed ingest leaves storage and catalog exactly as they were.
 /// </summary>
-internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger) : IIngestService
+internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
 {
-    static readonly System.Diagnostics.Metrics.Counter<long> RowsIngested = Telemetry.Meter.CreateCounter<long>("lakehouse.ingest.rows");
-    static readonly System.Diagnostics.Metrics.Counter<long> BytesIngested = Telemetry.Meter.CreateCounter<long>("lakehouse.ingest.parquet_bytes");
+    readonly Counter<long> _rowsIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.rows");
+    readonly Counter<long> _bytesIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.parquet_bytes", "By");
 
     public async Task<IngestResult> IngestAsync(string dataset, Stream csv, IngestOptions options, CancellationToken cancellationToken)
     {
@@ -76,8 +77,8 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             }
             logger.LogInformation("Ingested {Rows} rows into {Dataset} v{Version} in {Elapsed} ms (receive+scan {Received} ms, convert {Convert} ms, store+commit {Store} ms)",
                 summary.RowCount, dataset, manifest.Version, clock.ElapsedMilliseconds, received, converted - received, clock.ElapsedMilliseconds - converted);
-            RowsIngested.Add(summary.RowCount);
-            BytesIngested.Add(stored.Size);
+            _rowsIngested.Add(summary.RowCount);
+            _bytesIngested.Add(stored.Size);
             return new IngestResult(dataset, summary.RowCount, file, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds);
         }
         finally

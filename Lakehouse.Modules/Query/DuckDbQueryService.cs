@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using DuckDB.NET.Data;
 using Lakehouse.Common;
+using Microsoft.Extensions.Logging;
 
 namespace Lakehouse.Query;
 
@@ -10,12 +12,11 @@ namespace Lakehouse.Query;
 /// come. query.timeout and a client that hangs up both interrupt DuckDB (DuckDBCommand.Cancel); a
 /// time-out before the first row is a 408, after it the stream is cut.
 /// </summary>
-internal sealed class DuckDbQueryService(QueryEngine engine, LakehouseConfig config) : IQueryService
+internal sealed class DuckDbQueryService(QueryEngine engine, LakehouseConfig config, IMeterFactory meters, ILogger<DuckDbQueryService> logger) : IQueryService
 {
     const int FlushBytes = 64 * 1024;
 
-    static readonly System.Diagnostics.Metrics.Histogram<double> Latency = Telemetry.Meter.CreateHistogram<double>("lakehouse.query.duration", "ms");
-
+    readonly Histogram<double> _latency = meters.Create(Telemetry.MeterName).CreateHistogram<double>("lakehouse.query.duration", "ms");
     readonly TimeSpan _timeout = Duration.Parse(config.Query.Timeout);
 
     public async Task ExecuteAsync(SqlRequest request, ResultFormat format, Func<string, PipeWriter> begin, CancellationToken cancellationToken)
@@ -29,50 +30,61 @@ internal sealed class DuckDbQueryService(QueryEngine engine, LakehouseConfig con
         var connection = engine.Rent();
         try
         {
-            SqlGate.Check(connection, request.Sql);
-            await using var command = connection.CreateCommand();
-            command.CommandText = request.Sql;
-            command.UseStreamingMode = true;
-            await using var interrupt = cancel.Token.Register(command.Cancel);
-
-            DuckDBDataReader reader;
-            bool hasRow;
-            try
-            {
-                reader = (DuckDBDataReader)await Task.Run(() => command.ExecuteReader(), CancellationToken.None);
-                hasRow = await Task.Run(reader.Read, CancellationToken.None);
-            }
-            catch (Exception e) when (e is DuckDBException or OperationCanceledException)
-            {
-                throw Failure(e, timeout, cancellationToken);
-            }
-            await using (reader)
-            {
-                var columns = ResultColumn.Of(reader);
-                var writer = ResultWriter.For(format, begin(ContentType(format)));
-                writer.Begin(columns);
-                long rows = 0;
-                var truncated = false;
-                while (hasRow)
-                {
-                    if (rows == request.MaxRows)
-                    {
-                        truncated = true;
-                        break;
-                    }
-                    writer.Row(reader, columns);
-                    rows++;
-                    if (writer.Pending >= FlushBytes) await writer.FlushAsync(cancel.Token);
-                    hasRow = reader.Read();
-                }
-                writer.End(rows, truncated, clock.ElapsedMilliseconds);
-                await writer.FlushAsync(cancel.Token);
-            }
+            await RunAsync(connection, request.Sql, request.MaxRows, format, begin, clock, cancel.Token, timeout, cancellationToken);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Query cancelled after {Elapsed} ms: the client went away", clock.ElapsedMilliseconds);
+            throw;
         }
         finally
         {
             engine.Return(connection);
-            Latency.Record(clock.Elapsed.TotalMilliseconds);
+            _latency.Record(clock.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    async Task RunAsync(DuckDBConnection connection, string sql, long? maxRows, ResultFormat format, Func<string, PipeWriter> begin, Stopwatch clock,
+        CancellationToken cancel, CancellationTokenSource timeout, CancellationToken clientGone)
+    {
+        SqlGate.Check(connection, sql);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.UseStreamingMode = true;
+        await using var interrupt = cancel.Register(command.Cancel);
+
+        DuckDBDataReader reader;
+        bool hasRow;
+        try
+        {
+            reader = (DuckDBDataReader)await Task.Run(() => command.ExecuteReader(), CancellationToken.None);
+            hasRow = await Task.Run(reader.Read, CancellationToken.None);
+        }
+        catch (Exception e) when (e is DuckDBException or OperationCanceledException)
+        {
+            throw Failure(e, timeout, clientGone);
+        }
+        await using (reader)
+        {
+            var columns = ResultColumn.Of(reader);
+            var writer = ResultWriter.For(format, begin(ContentType(format)));
+            writer.Begin(columns);
+            long rows = 0;
+            var truncated = false;
+            while (hasRow)
+            {
+                if (rows == maxRows)
+                {
+                    truncated = true;
+                    break;
+                }
+                writer.Row(reader, columns);
+                rows++;
+                if (writer.Pending >= FlushBytes) await writer.FlushAsync(cancel);
+                hasRow = reader.Read();
+            }
+            writer.End(rows, truncated, clock.ElapsedMilliseconds);
+            await writer.FlushAsync(cancel);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Lakehouse.Common;
 using Lakehouse.Storage;
@@ -16,13 +17,13 @@ namespace Lakehouse.Vectors;
 /// changes that arrive meanwhile share the next save instead of each rewriting the file. A save
 /// snapshots the index under its writer lock into a temp file (searches go on), then uploads it.
 /// </summary>
-internal sealed class VectorService(IObjectStore store, LakehouseConfig config, ILogger<VectorService> logger) : IVectorService
+internal sealed class VectorService(IObjectStore store, LakehouseConfig config, ILogger<VectorService> logger, IMeterFactory meters) : IVectorService
 {
     const string Prefix = "_vectors/";
     const int MaxBatch = 100_000;
     const int MaxK = 1000;
 
-    static readonly System.Diagnostics.Metrics.Histogram<double> SearchLatency = Telemetry.Meter.CreateHistogram<double>("lakehouse.vectors.search.duration", "ms");
+    readonly Histogram<double> _searchLatency = meters.Create(Telemetry.MeterName).CreateHistogram<double>("lakehouse.vectors.search.duration", "ms");
 
     readonly ConcurrentDictionary<string, Persisted> _indexes = new(StringComparer.Ordinal);
     readonly Lock _registry = new();
@@ -141,7 +142,7 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         var query = CheckVector(request.Vector, index.Params, "vector");
         var clock = Stopwatch.StartNew();
         var hits = index.Search(query, k, request.Ef ?? index.Params.EfSearch);
-        SearchLatency.Record(clock.Elapsed.TotalMilliseconds);
+        _searchLatency.Record(clock.Elapsed.TotalMilliseconds);
         return new SearchResponse([.. hits.Select(h => new SearchHit(h.Id, h.Distance, Parse(h.Metadata)))]);
     }
 

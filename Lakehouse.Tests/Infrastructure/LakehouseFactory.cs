@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Lakehouse.Tests.Infrastructure;
 
@@ -25,13 +26,16 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
         {
             ["storage:root"] = Root,
             ["query:cache_dir"] = Path.Combine(Root, "..", Path.GetFileName(Root) + "-query-cache"),
-            ["log:level"] = "warn",
+            ["log:level"] = "info",
             ["host:bind"] = "127.0.0.1:0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _settings[key] = value;
     }
 
     public string Root { get; }
+
+    /// <summary>What this host logged at information level and above.</summary>
+    public LogCapture Logs { get; } = new();
 
     /// <summary>A client once /health says every hosted module has started (it answers 503 until then).</summary>
     public async Task<HttpClient> CreateReadyClientAsync()
@@ -49,6 +53,12 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings) builder.UseSetting("LAKEHOUSE:" + key, value);
         if (_configPath is not null) builder.UseSetting("config", _configPath);
+        // Into memory, not the console: the test output stays readable and a test can read its own host's log.
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.AddProvider(Logs);
+        });
     }
 
     protected override void Dispose(bool disposing)

@@ -209,6 +209,25 @@ public abstract class QueryContractTests
     }
 
     [Fact]
+    public async Task A_client_that_hangs_up_cancels_its_query()
+    {
+        await using var host = await CreateAsync(new() { ["query:timeout"] = "300s" });
+        var client = host.CreateClient();
+        using (var hangUp = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT sum(a.range * b.range) FROM range(3000000) a, range(3000000) b" }, hangUp.Token));
+        }
+        // The query ends long before the 300 s time-out: the hang-up interrupted DuckDB, and the host says so.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!host.Logs.Messages.Any(m => m.Contains("Query cancelled", StringComparison.Ordinal)))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the query was still running 30 s after the client hung up");
+            await Task.Delay(100, Cancel);
+        }
+    }
+
+    [Fact]
     public async Task Five_million_rows_stream_as_csv()
     {
         await using var host = await CreateAsync();
