@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
+using System.Threading.Channels;
 using DuckDB.NET.Data;
 using Lakehouse.Common;
 using Microsoft.Extensions.Logging;
@@ -69,22 +71,69 @@ internal sealed class DuckDbQueryService(QueryEngine engine, LakehouseConfig con
             var columns = ResultColumn.Of(reader);
             var writer = ResultWriter.For(format, begin(ContentType(format)));
             writer.Begin(columns);
+            var batches = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+            var spare = new ConcurrentQueue<RowBatch>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            // DuckDB's reader runs on its own thread, one batch ahead of the formatting below.
+            var producer = Task.Run(() => Produce(reader, hasRow, maxRows, columns, batches.Writer, spare, stop.Token), CancellationToken.None);
             long rows = 0;
+            try
+            {
+                await foreach (var batch in batches.Reader.ReadAllAsync(cancel))
+                {
+                    for (var row = 0; row < batch.Count; row++)
+                    {
+                        writer.Row(batch, row, columns);
+                        if (writer.Pending >= FlushBytes) await writer.FlushAsync(cancel);
+                    }
+                    rows += batch.Count;
+                    batch.Clear();
+                    spare.Enqueue(batch);
+                }
+                writer.End(rows, truncated: await producer, clock.ElapsedMilliseconds);
+                await writer.FlushAsync(cancel);
+            }
+            finally
+            {
+                // Never leave the reader to a producer still running: stop it and wait before disposing.
+                await stop.CancelAsync();
+                await producer.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Reads rows into batches until the result ends or max_rows; true when rows were left out.</summary>
+    static bool Produce(DuckDBDataReader reader, bool hasRow, long? maxRows, ResultColumn[] columns, ChannelWriter<RowBatch> output,
+        ConcurrentQueue<RowBatch> spare, CancellationToken stop)
+    {
+        try
+        {
+            long taken = 0;
             var truncated = false;
             while (hasRow)
             {
-                if (rows == maxRows)
+                var batch = spare.TryDequeue(out var reused) ? reused : new RowBatch(columns);
+                while (hasRow && batch.Count < RowBatch.Capacity)
                 {
-                    truncated = true;
-                    break;
+                    if (taken == maxRows)
+                    {
+                        truncated = true;
+                        hasRow = false;
+                        break;
+                    }
+                    batch.Add(reader);
+                    taken++;
+                    hasRow = reader.Read();
                 }
-                writer.Row(reader, columns);
-                rows++;
-                if (writer.Pending >= FlushBytes) await writer.FlushAsync(cancel);
-                hasRow = reader.Read();
+                if (batch.Count > 0) output.WriteAsync(batch, stop).AsTask().GetAwaiter().GetResult();
             }
-            writer.End(rows, truncated, clock.ElapsedMilliseconds);
-            await writer.FlushAsync(cancel);
+            output.Complete();
+            return truncated;
+        }
+        catch (Exception e)
+        {
+            output.TryComplete(e);
+            throw;
         }
     }
 
