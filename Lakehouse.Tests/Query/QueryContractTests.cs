@@ -107,6 +107,23 @@ public abstract class QueryContractTests
     }
 
     [Fact]
+    public async Task Strings_survive_json_escaping_exactly()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        var expected = "q\"b\\s/t\tn\nr\r c\u0001\u001f é 😀 \u2028 end";
+        var sql = "SELECT 'q\"b\\s/t' || chr(9) || 'n' || chr(10) || 'r' || chr(13) || ' c' || chr(1) || chr(31) || ' é 😀 ' || chr(8232) || ' end' AS s";
+        foreach (var accept in new string?[] { null, "application/x-ndjson" })
+        {
+            var body = await (await SqlAsync(client, sql, accept: accept)).Content.ReadAsStringAsync(Cancel);
+            var value = accept is null
+                ? JsonDocument.Parse(body).RootElement.GetProperty("rows")[0][0].GetString()
+                : JsonDocument.Parse(body.Trim()).RootElement.GetProperty("s").GetString();
+            Assert.Equal(expected, value);
+        }
+    }
+
+    [Fact]
     public async Task Csv_and_ndjson_carry_the_same_rows()
     {
         await using var host = await CreateAsync();
