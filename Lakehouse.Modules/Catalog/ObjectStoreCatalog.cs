@@ -24,13 +24,13 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     readonly IObjectStore _store;
     readonly ILogger<ObjectStoreCatalog> _logger;
-    readonly Lazy<Task> _loaded;
+    readonly LoadOnce _loaded;
 
     public ObjectStoreCatalog(IObjectStore store, ILogger<ObjectStoreCatalog> logger)
     {
         _store = store;
         _logger = logger;
-        _loaded = new(() => Task.Run(LoadAsync));
+        _loaded = new LoadOnce(LoadAsync);
     }
 
     readonly List<Func<DatasetChange, Task>> _subscribers = [];
@@ -41,7 +41,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
     }
 
     /// <summary>Reads every manifest once; later calls wait for that first load.</summary>
-    public Task EnsureLoadedAsync() => _loaded.Value;
+    public Task EnsureLoadedAsync() => _loaded.EnsureAsync();
 
     async Task LoadAsync()
     {
@@ -72,13 +72,13 @@ internal sealed class ObjectStoreCatalog : ICatalog
 
     public IReadOnlyList<DatasetManifest> List()
     {
-        EnsureLoadedAsync().GetAwaiter().GetResult();
+        _loaded.Ensure();
         return [.. _manifests.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
     }
 
     public DatasetManifest? Get(string name)
     {
-        EnsureLoadedAsync().GetAwaiter().GetResult();
+        _loaded.Ensure();
         return _manifests.GetValueOrDefault(name);
     }
 

@@ -27,6 +27,12 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
 
     readonly ConcurrentDictionary<string, Persisted> _indexes = new(StringComparer.Ordinal);
     readonly Lock _registry = new();
+    LoadOnce? _loaded;
+
+    /// <summary>Every persisted index in memory; the API waits for it, so a request never races the start-up load.</summary>
+    LoadOnce Loaded => LazyInitializer.EnsureInitialized(ref _loaded, () => new LoadOnce(() => LoadAllAsync(CancellationToken.None)));
+
+    public Task EnsureLoadedAsync() => Loaded.EnsureAsync();
 
     /// <summary>An index and the state of its saves.</summary>
     sealed class Persisted(VectorIndex index)
@@ -36,7 +42,7 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         public long SavedSequence { get; set; } = -1;
     }
 
-    public async Task LoadAllAsync(CancellationToken cancellationToken)
+    async Task LoadAllAsync(CancellationToken cancellationToken)
     {
         if (!config.Vectors.Persist) return;
         string? cursor = null;
@@ -52,7 +58,7 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
                     var clock = Stopwatch.StartNew();
                     var index = await Task.Run(() => Lhv1Format.Read(local.Path), cancellationToken);
                     var persisted = new Persisted(index) { SavedSequence = index.ChangeSequence };
-                    _indexes[index.Params.Name] = persisted;
+                    _indexes.TryAdd(index.Params.Name, persisted);
                     logger.LogInformation("Loaded vector index {Name} ({Count} items) in {Elapsed} ms", index.Params.Name, index.Count, clock.ElapsedMilliseconds);
                 }
                 catch (Exception e) when (e is InvalidDataException or IOException or ProblemException)
@@ -68,6 +74,7 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
     public async Task<IndexInfo> CreateAsync(CreateIndexRequest request, CancellationToken cancellationToken)
     {
         var parameters = IndexParams.Validate(request.Name, request.Dim, request.Metric, request.M, request.EfConstruction, request.EfSearch);
+        await EnsureLoadedAsync();
         var persisted = new Persisted(new VectorIndex(parameters));
         lock (_registry)
         {
@@ -85,7 +92,11 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         return Info(persisted.Index);
     }
 
-    public IReadOnlyList<IndexInfo> List() => [.. _indexes.Values.Select(p => Info(p.Index)).OrderBy(i => i.Name, StringComparer.Ordinal)];
+    public IReadOnlyList<IndexInfo> List()
+    {
+        Loaded.Ensure();
+        return [.. _indexes.Values.Select(p => Info(p.Index)).OrderBy(i => i.Name, StringComparer.Ordinal)];
+    }
 
     public IndexInfo Get(string name) => Info(Find(name).Index);
 
@@ -210,6 +221,7 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
     Persisted Find(string name)
     {
         Names.Validate(name, "Index");
+        Loaded.Ensure();
         return _indexes.TryGetValue(name, out var persisted) ? persisted : throw ProblemException.NotFound($"Vector index '{name}' does not exist.");
     }
 

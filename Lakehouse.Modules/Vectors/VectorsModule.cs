@@ -28,5 +28,5 @@ internal sealed class VectorsInitializer(VectorService vectors) : IModuleInitial
 {
     public string Module => ModuleNames.Vectors;
 
-    public Task InitializeAsync(CancellationToken cancellationToken) => vectors.LoadAllAsync(cancellationToken);
+    public Task InitializeAsync(CancellationToken cancellationToken) => vectors.EnsureLoadedAsync();
 }

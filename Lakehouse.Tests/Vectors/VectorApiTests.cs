@@ -180,6 +180,27 @@ public abstract class VectorApiContractTests
         Assert.Equal(42, self.GetProperty("metadata").GetProperty("n").GetInt32());
     }
 
+    [Fact]
+    public async Task Requests_right_after_start_wait_for_the_indexes_to_load()
+    {
+        var settings = await SharedSettingsAsync();
+        using var root = new TempFolder();
+        settings["storage:root"] = root.Path;
+        await using (var first = await CreateAsync(settings))
+        {
+            var client = first.CreateClient();
+            await PostOkAsync(client, "/v1/vectors/indexes", new { name = "early", dim = 2, metric = "l2" }, HttpStatusCode.Created);
+            await PostOkAsync(client, "/v1/vectors/indexes/early/items", new { items = new[] { new { id = "old", vector = new[] { 1f, 1f } } } });
+        }
+        await using var second = await CreateAsync(settings);
+        var again = second.CreateClient(); // not waiting for /health: the load may still be running
+        var upsert = await PostOkAsync(again, "/v1/vectors/indexes/early/items", new { items = new[] { new { id = "new", vector = new[] { 2f, 2f } } } });
+        Assert.Equal(2, upsert.GetProperty("count").GetInt32());
+        await second.CreateReadyClientAsync();
+        Assert.Equal(2, (await again.JsonAsync("/v1/vectors/indexes/early")).GetProperty("count").GetInt32());
+        await ProblemAssert.IsProblem(await again.PostAsJsonAsync("/v1/vectors/indexes", new { name = "early", dim = 2 }, Cancel), HttpStatusCode.Conflict);
+    }
+
     static async Task<List<string>> AnswersAsync(HttpClient client, List<float[]> queries)
     {
         var answers = new List<string>();
