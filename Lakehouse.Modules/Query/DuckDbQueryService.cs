@@ -14,7 +14,7 @@ namespace Lakehouse.Query;
 /// come. query.timeout and a client that hangs up both interrupt DuckDB (DuckDBCommand.Cancel); a
 /// time-out before the first row is a 408, after it the stream is cut.
 /// </summary>
-internal sealed class DuckDbQueryService(QueryEngine engine, LakehouseConfig config, IMeterFactory meters, ILogger<DuckDbQueryService> logger) : IQueryService
+internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views, LakehouseConfig config, IMeterFactory meters, ILogger<DuckDbQueryService> logger) : IQueryService
 {
     const int FlushBytes = 64 * 1024;
 
@@ -25,6 +25,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, LakehouseConfig con
     {
         if (string.IsNullOrWhiteSpace(request.Sql)) throw ProblemException.BadRequest("sql is required: the statement to run.");
         if (request.MaxRows is < 0) throw ProblemException.BadRequest("max_rows must be 0 or more.");
+        await views.EnsureStartedAsync();
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("query");
         using var timeout = new CancellationTokenSource(_timeout);

@@ -41,5 +41,5 @@ internal sealed class QueryInitializer(DatasetViews views) : IModuleInitializer
 {
     public string Module => ModuleNames.Query;
 
-    public Task InitializeAsync(CancellationToken cancellationToken) => views.StartAsync(cancellationToken);
+    public Task InitializeAsync(CancellationToken cancellationToken) => views.EnsureStartedAsync();
 }
