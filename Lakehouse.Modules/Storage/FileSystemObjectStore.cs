@@ -11,9 +11,11 @@ namespace Lakehouse.Storage;
 /// </summary>
 internal sealed class FileSystemObjectStore : IObjectStore
 {
-    // In-flight writes live here; a module-owned name, so the API cannot write into it, and a crash's
-    // leftovers are swept at start. Hidden from GET and list.
+    // In-flight writes live here; a module-owned name, so the API cannot write into it. Hidden from GET
+    // and list. Leftovers of a crash are swept at start once an hour old: another process sharing the
+    // root (modules split into processes) may be writing the newer ones.
     const string TempFolder = "_tmp";
+    static readonly TimeSpan StaleTemp = TimeSpan.FromHours(1);
 
     readonly string _root;
     readonly string _temp;
@@ -22,8 +24,11 @@ internal sealed class FileSystemObjectStore : IObjectStore
     {
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         _temp = Path.Combine(_root, TempFolder);
-        if (Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
         Directory.CreateDirectory(_temp);
+        foreach (var stale in new DirectoryInfo(_temp).EnumerateFiles().Where(f => DateTime.UtcNow - f.LastWriteTimeUtc > StaleTemp))
+        {
+            stale.Delete();
+        }
     }
 
     public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
