@@ -31,7 +31,7 @@ internal static class ParquetRegistration
             {
                 (schema, first) = (summary.Schema, key);
             }
-            else if (SchemaDifferences(schema, summary.Schema) is { Count: > 0 } differences)
+            else if (Schemas.Differences(schema, summary.Schema) is { Count: > 0 } differences)
             {
                 throw ProblemException.Conflict($"files: '{key}' does not have the schema of '{first}': {string.Join("; ", differences)}.");
             }
@@ -42,21 +42,5 @@ internal static class ParquetRegistration
             files.Add(new DataFile(key, summary.RowCount, new FileInfo(local.Path).Length));
         }
         return new DatasetContent(schema!, files);
-    }
-
-    /// <summary>Human-readable differences in column names, order and types (nullability aside).</summary>
-    public static List<string> SchemaDifferences(IReadOnlyList<ColumnSchema> expected, IReadOnlyList<ColumnSchema> actual)
-    {
-        var differences = new List<string>();
-        for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
-        {
-            var e = i < expected.Count ? expected[i] : null;
-            var a = i < actual.Count ? actual[i] : null;
-            if (e is null) differences.Add($"extra column '{a!.Name}' {a.Type}");
-            else if (a is null) differences.Add($"missing column '{e.Name}' {e.Type}");
-            else if (e.Name != a.Name) differences.Add($"column {i + 1} is '{a.Name}', expected '{e.Name}'");
-            else if (e.Type != a.Type) differences.Add($"column '{e.Name}' is {a.Type}, expected {e.Type}");
-        }
-        return differences;
     }
 }

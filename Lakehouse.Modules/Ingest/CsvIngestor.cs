@@ -58,7 +58,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
                         return new DatasetContent(summary.Schema, [file]);
                     }
                     // Checked again under the dataset's lock: a concurrent replace may have changed the schema.
-                    if (AppendDifferences(current.Schema, summary.Schema) is { Count: > 0 } differences)
+                    if (Schemas.Differences(current.Schema, summary.Schema) is { Count: > 0 } differences)
                     {
                         throw ProblemException.Conflict($"The CSV does not match dataset '{dataset}': {string.Join("; ", differences)}.");
                     }
@@ -118,11 +118,4 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         if (differences.Count > 0) throw ProblemException.Conflict($"The CSV's types do not match dataset '{existing.Name}': {string.Join("; ", differences)}.");
         return types;
     }
-
-    static List<string> AppendDifferences(IReadOnlyList<ColumnSchema> dataset, IReadOnlyList<ColumnSchema> file) =>
-        [.. Enumerable.Range(0, Math.Max(dataset.Count, file.Count))
-            .Where(i => i >= dataset.Count || i >= file.Count || dataset[i].Name != file[i].Name || dataset[i].Type != file[i].Type)
-            .Select(i => i < dataset.Count && i < file.Count
-                ? $"column '{file[i].Name}' is {file[i].Type}, the dataset's '{dataset[i].Name}' is {dataset[i].Type}"
-                : $"column {i + 1} exists in only one of them")];
 }

@@ -25,7 +25,7 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
         _settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["storage:root"] = Root,
-            ["query:cache_dir"] = Path.Combine(Root, "..", Path.GetFileName(Root) + "-query-cache"),
+            ["query:cache_dir"] = Path.Combine(Root, "query-cache"), // removed with the root; only S3 hosts create it
             ["log:level"] = "info",
             ["host:bind"] = "127.0.0.1:0",
         };
