@@ -12,14 +12,14 @@ namespace Lakehouse.Query;
 /// </summary>
 internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
 {
-    static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(",\"\r\n");
+    static readonly SearchValues<byte> NeedsQuotes = SearchValues.Create(",\"\r\n"u8);
 
     public override void Begin(ResultColumn[] columns)
     {
         for (var i = 0; i < columns.Length; i++)
         {
             if (i > 0) Buffer.Write(","u8);
-            WriteText(columns[i].Name);
+            WriteText(Encoding.UTF8.GetBytes(columns[i].Name));
         }
         Buffer.Write("\r\n"u8);
     }
@@ -46,14 +46,15 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
                     flag.CopyTo(span);
                     written = flag.Length;
                     break;
-                case ColumnKind.Date: written = IsoText.Date(span, batch.Date(i, row)); break;
-                case ColumnKind.Timestamp: written = IsoText.Timestamp(span, batch.Time(i, row), utc: false); break;
-                case ColumnKind.TimestampTz: written = IsoText.Timestamp(span, batch.Time(i, row), utc: true); break;
+                case ColumnKind.Date: written = IsoText.Date(span, batch.Long(i, row)); break;
+                case ColumnKind.Timestamp or ColumnKind.TimestampTz:
+                    written = IsoText.Timestamp(span, batch.Long(i, row), columns[i].UnitsPerSecond, utc: columns[i].Kind == ColumnKind.TimestampTz);
+                    break;
                 case ColumnKind.String:
                     WriteText(batch.String(i, row));
                     continue;
                 default:
-                    WriteText(OtherAsText(batch.Other(i, row)));
+                    WriteText(Encoding.UTF8.GetBytes(OtherAsText(batch.Other(i, row))));
                     continue;
             }
             Buffer.Advance(written);
@@ -63,36 +64,29 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
 
     static string OtherAsText(object? value) => value switch
     {
+        string text => text,
         IFormattable formattable and not System.Collections.IEnumerable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => JsonSerializer.Serialize(value),
     };
 
-    void WriteText(string value)
+    void WriteText(ReadOnlySpan<byte> text)
     {
-        var text = value.AsSpan();
         if (text.Length > 0 && text.IndexOfAny(NeedsQuotes) < 0)
         {
-            Write(text);
+            Buffer.Write(text);
             return;
         }
         Buffer.Write("\""u8);
         // Quotes are doubled piece by piece: no copy of the whole value.
         int quote;
-        while ((quote = text.IndexOf('"')) >= 0)
+        while ((quote = text.IndexOf((byte)'"')) >= 0)
         {
-            Write(text[..(quote + 1)]);
+            Buffer.Write(text[..(quote + 1)]);
             Buffer.Write("\""u8);
             text = text[(quote + 1)..];
         }
-        Write(text);
+        Buffer.Write(text);
         Buffer.Write("\""u8);
-    }
-
-    void Write(ReadOnlySpan<char> text)
-    {
-        // The exact size (a vectorised count for ASCII) keeps the pipe's segments full.
-        var span = Buffer.GetSpan(Encoding.UTF8.GetByteCount(text));
-        Buffer.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     public override void End(long rowCount, bool truncated, long elapsedMs)

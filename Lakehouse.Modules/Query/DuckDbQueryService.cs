@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Lakehouse.Common;
 using Microsoft.Extensions.Logging;
 
@@ -11,8 +12,8 @@ namespace Lakehouse.Query;
 
 /// <summary>
 /// Runs user SQL on a pooled connection: gate, execute in streaming mode, then write rows as they
-/// come. query.timeout and a client that hangs up both interrupt DuckDB (DuckDBCommand.Cancel); a
-/// time-out before the first row is a 408, after it the stream is cut.
+/// come. query.timeout and a client that hangs up both interrupt DuckDB (duckdb_interrupt); a
+/// time-out before the first batch of rows is a 408, after it the stream is cut.
 /// </summary>
 internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views, LakehouseConfig config, IMeterFactory meters, ILogger<DuckDbQueryService> logger) : IQueryService
 {
@@ -50,39 +51,51 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
     async Task RunAsync(DuckDBConnection connection, string sql, long? maxRows, ResultFormat format, Func<string, PipeWriter> begin, Stopwatch clock,
         CancellationToken cancel, CancellationTokenSource timeout, CancellationToken clientGone)
     {
-        SqlGate.Check(connection, sql);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.UseStreamingMode = true;
-        await using var interrupt = cancel.Register(command.Cancel);
-
-        DuckDBDataReader reader;
-        bool hasRow;
+        await using var interrupt = cancel.Register(() => NativeMethods.Startup.DuckDBInterrupt(connection.NativeConnection));
+        RowSource source;
+        ResultColumn[] columns;
+        var prepared = SqlGate.Prepare(connection, sql);
         try
         {
-            // Blocking calls on this request's pool thread: a hop to another thread only added latency.
-            reader = (DuckDBDataReader)command.ExecuteReader();
-            hasRow = reader.Read();
+            columns = ResultColumn.Of(prepared);
+            if (columns.All(c => c.Native))
+            {
+                source = NativeRowSource.Start(prepared, columns, maxRows);
+            }
+            else
+            {
+                prepared.Dispose();
+                source = ReaderRowSource.Start(connection, sql, columns, maxRows);
+            }
         }
-        catch (Exception e) when (e is DuckDBException or OperationCanceledException)
+        catch (Exception e) when (e is DuckDBException or QueryFailedException or OperationCanceledException)
         {
+            prepared.Dispose();
             throw Failure(e, timeout, clientGone);
         }
-        await using (reader)
+        using (source)
         {
-            var columns = ResultColumn.Of(reader);
+            // The first batch is read before the response starts, so that an error or a time-out
+            // there is still a proper 400 or 408; blocking calls on this request's thread (a hop to
+            // another thread only added latency to small results).
+            var first = new RowBatch(columns);
+            try
+            {
+                source.Fill(first);
+            }
+            catch (Exception e) when (e is DuckDBException or QueryFailedException or OperationCanceledException)
+            {
+                throw Failure(e, timeout, clientGone);
+            }
             var writer = ResultWriter.For(format, begin(ContentType(format)));
             writer.Begin(columns);
-            var cursor = new ReadCursor(reader, hasRow, maxRows);
-            var first = new RowBatch(columns);
-            cursor.Fill(first);
             await WriteAsync(writer, first, columns, cancel);
             var rows = (long)first.Count;
-            if (cursor.HasRow)
+            if (source.HasRow)
             {
-                rows += await StreamRestAsync(cursor, writer, columns, first, cancel);
+                rows += await StreamRestAsync(source, writer, columns, first, cancel);
             }
-            writer.End(rows, cursor.Truncated, clock.ElapsedMilliseconds);
+            writer.End(rows, source.Truncated, clock.ElapsedMilliseconds);
             await writer.FlushAsync(cancel);
         }
     }
@@ -91,14 +104,14 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
     /// The rows after the first batch: DuckDB's reader fills batches on its own thread, one batch ahead
     /// of the formatting here. Small results never get this far, so they pay for no thread hop.
     /// </summary>
-    static async Task<long> StreamRestAsync(ReadCursor cursor, ResultWriter writer, ResultColumn[] columns, RowBatch spareBatch, CancellationToken cancel)
+    static async Task<long> StreamRestAsync(RowSource source, ResultWriter writer, ResultColumn[] columns, RowBatch spareBatch, CancellationToken cancel)
     {
         var batches = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var spare = new ConcurrentQueue<RowBatch>();
         spareBatch.Clear();
         spare.Enqueue(spareBatch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = Task.Run(() => Produce(cursor, columns, batches.Writer, spare, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => Produce(source, columns, batches.Writer, spare, stop.Token), CancellationToken.None);
         long rows = 0;
         try
         {
@@ -129,14 +142,14 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         }
     }
 
-    static void Produce(ReadCursor cursor, ResultColumn[] columns, ChannelWriter<RowBatch> output, ConcurrentQueue<RowBatch> spare, CancellationToken stop)
+    static void Produce(RowSource source, ResultColumn[] columns, ChannelWriter<RowBatch> output, ConcurrentQueue<RowBatch> spare, CancellationToken stop)
     {
         try
         {
-            while (cursor.HasRow)
+            while (source.HasRow)
             {
                 var batch = spare.TryDequeue(out var reused) ? reused : new RowBatch(columns);
-                cursor.Fill(batch);
+                source.Fill(batch);
                 if (batch.Count > 0) output.WriteAsync(batch, stop).AsTask().GetAwaiter().GetResult();
             }
             output.Complete();
@@ -145,32 +158,6 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         {
             output.TryComplete(e);
             throw;
-        }
-    }
-
-    /// <summary>Where reading a result stands: more rows or not, and whether max_rows left some out.</summary>
-    sealed class ReadCursor(DuckDBDataReader reader, bool hasRow, long? maxRows)
-    {
-        long _taken;
-
-        public bool HasRow { get; private set; } = hasRow;
-
-        public bool Truncated { get; private set; }
-
-        public void Fill(RowBatch batch)
-        {
-            while (HasRow && batch.Count < RowBatch.Capacity)
-            {
-                if (_taken == maxRows)
-                {
-                    Truncated = true;
-                    HasRow = false;
-                    return;
-                }
-                batch.Add(reader);
-                _taken++;
-                HasRow = reader.Read();
-            }
         }
     }
 

@@ -1,40 +1,58 @@
 namespace Lakehouse.Query;
 
 /// <summary>
-/// ISO 8601 dates and timestamps written straight as UTF-8 digits: custom format strings are parsed
-/// on every call, which cost ~15% of a 100,000-row JSON result with two date columns (query bench).
+/// ISO 8601 dates and timestamps written straight as UTF-8 digits from DuckDB's own numbers (days
+/// since 1970-01-01; seconds, milli-, micro- or nanoseconds since 1970-01-01T00:00:00). Custom format
+/// strings are parsed on every call (~15% of a 100,000-row JSON result with two date columns), and
+/// DateOnly/DateTime cannot hold DuckDB's whole range: years past 9999, years before 1, infinity.
 /// </summary>
 internal static class IsoText
 {
-    public const int MaxLength = 28;
+    public const int MaxLength = 48;
 
-    /// <summary>yyyy-MM-dd; returns the bytes written.</summary>
-    public static int Date(Span<byte> into, DateOnly date)
+    // DuckDB's infinite DATE and TIMESTAMP values.
+    const long InfiniteDays = int.MaxValue;
+    const long InfiniteTime = long.MaxValue;
+    const long NegativeInfiniteTime = -long.MaxValue;
+
+    /// <summary>yyyy-MM-dd (or DuckDB's "infinity"/"-infinity"); returns the bytes written.</summary>
+    public static int Date(Span<byte> into, long days)
     {
-        Digits(into, date.Year, 4);
-        into[4] = (byte)'-';
-        Digits(into[5..], date.Month, 2);
-        into[7] = (byte)'-';
-        Digits(into[8..], date.Day, 2);
-        return 10;
+        if (Math.Abs(days) == InfiniteDays) return Infinity(into, days > 0);
+        return CivilDate(into, days);
     }
 
-    /// <summary>yyyy-MM-ddTHH:mm:ss, then .fffffff without trailing zeros when there is a fraction, then Z when asked.</summary>
-    public static int Timestamp(Span<byte> into, DateTime time, bool utc)
+    /// <summary>
+    /// yyyy-MM-ddTHH:mm:ss, then the fraction of a second without trailing zeros when there is one,
+    /// then Z when asked.
+    /// </summary>
+    public static int Timestamp(Span<byte> into, long value, long unitsPerSecond, bool utc)
     {
-        Date(into, DateOnly.FromDateTime(time));
-        into[10] = (byte)'T';
-        Digits(into[11..], time.Hour, 2);
-        into[13] = (byte)':';
-        Digits(into[14..], time.Minute, 2);
-        into[16] = (byte)':';
-        Digits(into[17..], time.Second, 2);
-        var length = 19;
-        var fraction = (int)(time.Ticks % TimeSpan.TicksPerSecond);
+        if (value is InfiniteTime or NegativeInfiniteTime) return Infinity(into, value > 0);
+        var seconds = Math.DivRem(value, unitsPerSecond, out var fraction);
+        if (fraction < 0)
+        {
+            seconds--;
+            fraction += unitsPerSecond;
+        }
+        var days = Math.DivRem(seconds, 86_400, out var secondOfDay);
+        if (secondOfDay < 0)
+        {
+            days--;
+            secondOfDay += 86_400;
+        }
+        var length = CivilDate(into, days);
+        into[length] = (byte)'T';
+        Digits(into[(length + 1)..], secondOfDay / 3600, 2);
+        into[length + 3] = (byte)':';
+        Digits(into[(length + 4)..], secondOfDay / 60 % 60, 2);
+        into[length + 6] = (byte)':';
+        Digits(into[(length + 7)..], secondOfDay % 60, 2);
+        length += 9;
         if (fraction != 0)
         {
             into[length++] = (byte)'.';
-            var digits = 7;
+            var digits = unitsPerSecond switch { 1_000 => 3, 1_000_000 => 6, _ => 9 };
             while (fraction % 10 == 0)
             {
                 fraction /= 10;
@@ -47,7 +65,49 @@ internal static class IsoText
         return length;
     }
 
-    static void Digits(Span<byte> into, int value, int count)
+    /// <summary>The proleptic Gregorian date of a day number (H. Hinnant's civil_from_days); years below 1 as -yyyy.</summary>
+    static int CivilDate(Span<byte> into, long days)
+    {
+        var z = days + 719_468;
+        var era = (z >= 0 ? z : z - 146_096) / 146_097;
+        var dayOfEra = z - (era * 146_097);
+        var yearOfEra = (dayOfEra - (dayOfEra / 1460) + (dayOfEra / 36_524) - (dayOfEra / 146_096)) / 365;
+        var dayOfYear = dayOfEra - ((365 * yearOfEra) + (yearOfEra / 4) - (yearOfEra / 100));
+        var shiftedMonth = ((5 * dayOfYear) + 2) / 153;
+        var day = dayOfYear - (((153 * shiftedMonth) + 2) / 5) + 1;
+        var month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+        var year = yearOfEra + (era * 400) + (month <= 2 ? 1 : 0);
+        var length = 0;
+        if (year < 0)
+        {
+            into[length++] = (byte)'-';
+            year = -year;
+        }
+        var yearDigits = Math.Max(4, CountDigits(year));
+        Digits(into[length..], year, yearDigits);
+        length += yearDigits;
+        into[length] = (byte)'-';
+        Digits(into[(length + 1)..], month, 2);
+        into[length + 3] = (byte)'-';
+        Digits(into[(length + 4)..], day, 2);
+        return length + 6;
+    }
+
+    static int Infinity(Span<byte> into, bool positive)
+    {
+        var text = positive ? "infinity"u8 : "-infinity"u8;
+        text.CopyTo(into);
+        return text.Length;
+    }
+
+    static int CountDigits(long value)
+    {
+        var count = 1;
+        while ((value /= 10) > 0) count++;
+        return count;
+    }
+
+    static void Digits(Span<byte> into, long value, int count)
     {
         for (var i = count - 1; i >= 0; i--)
         {

@@ -1,52 +1,49 @@
 using System.IO.Pipelines;
-using System.Text.Json;
+using System.Text;
 
 namespace Lakehouse.Query;
 
 /// <summary>{"columns":[…],"rows":[[…],…],"row_count":N,"truncated":bool,"elapsed_ms":N}, rows streamed.</summary>
 internal sealed class JsonResultWriter : ResultWriter
 {
-    readonly Utf8JsonWriter _json;
+    readonly JsonText _json;
+    bool _anyRow;
 
     public JsonResultWriter(PipeWriter output)
-        : base(output) => _json = new Utf8JsonWriter(Buffer, JsonOptions);
-
-    public override long Pending => _json.BytesPending + Buffer.WrittenCount;
+        : base(output) => _json = new JsonText(Buffer);
 
     public override void Begin(ResultColumn[] columns)
     {
-        _json.WriteStartObject();
-        _json.WriteStartArray("columns");
-        foreach (var column in columns)
+        _json.Raw("{\"columns\":["u8);
+        for (var i = 0; i < columns.Length; i++)
         {
-            _json.WriteStartObject();
-            _json.WriteString("name", column.Name);
-            _json.WriteString("type", column.Type);
-            _json.WriteEndObject();
+            _json.Raw(i == 0 ? "{\"name\":"u8 : ",{\"name\":"u8);
+            _json.String(Encoding.UTF8.GetBytes(columns[i].Name));
+            _json.Raw(",\"type\":"u8);
+            _json.String(Encoding.UTF8.GetBytes(columns[i].Type));
+            _json.Byte((byte)'}');
         }
-        _json.WriteEndArray();
-        _json.WriteStartArray("rows");
+        _json.Raw("],\"rows\":["u8);
     }
 
     public override void Row(RowBatch batch, int row, ResultColumn[] columns)
     {
-        _json.WriteStartArray();
-        for (var i = 0; i < columns.Length; i++) WriteJsonValue(_json, batch, row, i, columns[i].Kind);
-        _json.WriteEndArray();
+        _json.Raw(_anyRow ? ",["u8 : "["u8);
+        _anyRow = true;
+        for (var i = 0; i < columns.Length; i++)
+        {
+            if (i > 0) _json.Byte((byte)',');
+            _json.Value(batch, row, i, columns[i]);
+        }
+        _json.Byte((byte)']');
     }
 
     public override void End(long rowCount, bool truncated, long elapsedMs)
     {
-        _json.WriteEndArray();
-        _json.WriteNumber("row_count", rowCount);
-        _json.WriteBoolean("truncated", truncated);
-        _json.WriteNumber("elapsed_ms", elapsedMs);
-        _json.WriteEndObject();
-    }
-
-    public override ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        _json.Flush();
-        return base.FlushAsync(cancellationToken);
+        _json.Raw("],\"row_count\":"u8);
+        _json.Number(rowCount);
+        _json.Raw(truncated ? ",\"truncated\":true,\"elapsed_ms\":"u8 : ",\"truncated\":false,\"elapsed_ms\":"u8);
+        _json.Number(elapsedMs);
+        _json.Byte((byte)'}');
     }
 }

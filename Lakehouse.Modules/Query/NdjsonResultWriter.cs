@@ -1,32 +1,34 @@
-using System.Buffers;
 using System.IO.Pipelines;
-using System.Text.Json;
+using System.Text;
 
 namespace Lakehouse.Query;
 
 /// <summary>One JSON object per row and line, keyed by column name.</summary>
 internal sealed class NdjsonResultWriter : ResultWriter
 {
-    readonly Utf8JsonWriter _json;
-    JsonEncodedText[] _names = [];
+    readonly JsonText _json;
+    byte[][] _keys = [];
 
     public NdjsonResultWriter(PipeWriter output)
-        : base(output) => _json = new Utf8JsonWriter(Buffer, JsonOptions);
+        : base(output) => _json = new JsonText(Buffer);
 
-    public override void Begin(ResultColumn[] columns) => _names = [.. columns.Select(c => JsonEncodedText.Encode(c.Name))];
+    /// <summary>Each column's "name": with its separator, encoded once.</summary>
+    public override void Begin(ResultColumn[] columns) => _keys = [.. columns.Select((column, i) =>
+    {
+        var key = new System.Buffers.ArrayBufferWriter<byte>();
+        new JsonText(key).String(Encoding.UTF8.GetBytes(column.Name));
+        return (byte[])[.. i == 0 ? "{"u8 : ","u8, .. key.WrittenSpan, .. ":"u8];
+    })];
 
     public override void Row(RowBatch batch, int row, ResultColumn[] columns)
     {
-        _json.WriteStartObject();
+        if (columns.Length == 0) _json.Byte((byte)'{');
         for (var i = 0; i < columns.Length; i++)
         {
-            _json.WritePropertyName(_names[i]);
-            WriteJsonValue(_json, batch, row, i, columns[i].Kind);
+            _json.Raw(_keys[i]);
+            _json.Value(batch, row, i, columns[i]);
         }
-        _json.WriteEndObject();
-        _json.Flush();
-        Buffer.Write("\n"u8);
-        _json.Reset(Buffer);
+        _json.Raw("}\n"u8);
     }
 
     public override void End(long rowCount, bool truncated, long elapsedMs)

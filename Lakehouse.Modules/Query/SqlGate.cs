@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
@@ -11,16 +10,13 @@ namespace Lakehouse.Query;
 /// than by pattern matching: the text is split into statements (more than one → 403), the one
 /// statement is prepared (parse and bind errors → 400 with DuckDB's message; a sandbox refusal → 403),
 /// and its prepared statement type must be SELECT (which covers WITH, VALUES, FROM-first, DESCRIBE,
-/// SHOW, SUMMARIZE) or EXPLAIN. The lock-down of the database is the second wall, not the only one:
+/// SHOW, SUMMARIZE) or EXPLAIN. The statement it prepared is the one that runs. The lock-down of the database is the second wall, not the only one:
 /// COPY into the data folder and CREATE VIEW still work under it (FACTS.md).
 /// </summary>
 internal static partial class SqlGate
 {
-    // duckdb_statement_type values from duckdb.h (DuckDB.NET's enum does not line up with 1.5's).
-    const int SelectStatement = 1;
-    const int ExplainStatement = 4;
-
-    public static void Check(DuckDBConnection connection, string sql)
+    /// <summary>The statement, prepared, when it may run; the caller disposes it.</summary>
+    public static DuckDBPreparedStatement Prepare(DuckDBConnection connection, string sql)
     {
         var count = NativeMethods.ExtractStatements.DuckDBExtractStatements(connection.NativeConnection, sql, out var statements);
         using (statements)
@@ -41,18 +37,24 @@ internal static partial class SqlGate
                 throw ProblemException.Forbidden($"{opening.Groups[1].Value.ToUpperInvariant()} is not allowed: only a single read-only statement (SELECT, WITH, VALUES, FROM, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE).");
             }
             var state = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(connection.NativeConnection, statements, 0, out var prepared);
-            using (prepared)
+            try
             {
                 if (state != DuckDBState.Success) throw Refusal(NativeMethods.PreparedStatements.DuckDBPrepareError(prepared));
-                var type = PreparedStatementType(prepared);
-                if (type == ExplainStatement && ExplainAnalyze().IsMatch(WithoutComments().Replace(sql, " ")))
+                var type = NativeApi.PreparedStatementType(prepared);
+                if (type == NativeApi.ExplainStatement && ExplainAnalyze().IsMatch(WithoutComments().Replace(sql, " ")))
                 {
                     throw ProblemException.Forbidden("EXPLAIN ANALYZE runs its statement; use EXPLAIN, or run the query itself.");
                 }
-                if (type is not (SelectStatement or ExplainStatement))
+                if (type is not (NativeApi.SelectStatement or NativeApi.ExplainStatement))
                 {
                     throw ProblemException.Forbidden("Only a single read-only statement is allowed: SELECT, WITH, VALUES, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE.");
                 }
+                return prepared;
+            }
+            catch
+            {
+                prepared.Dispose();
+                throw;
             }
         }
     }
@@ -70,9 +72,6 @@ internal static partial class SqlGate
 
     [GeneratedRegex(@"^\s*(\(|[A-Za-z_]+)")]
     private static partial Regex FirstWord();
-
-    [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_type")]
-    private static extern int PreparedStatementType(DuckDBPreparedStatement statement);
 
     [GeneratedRegex(@"--[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
     private static partial Regex WithoutComments();

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+using DuckDB.NET.Native;
+
+namespace Lakehouse.Query;
+
+/// <summary>
+/// The parts of DuckDB's C API (duckdb.h, 1.5) that DuckDB.NET does not bind, or binds with an
+/// enum that no longer lines up with the C one.
+/// </summary>
+internal static unsafe partial class NativeApi
+{
+    // duckdb_statement_type values from duckdb.h.
+    public const int SelectStatement = 1;
+    public const int ExplainStatement = 4;
+
+    [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_type")]
+    public static extern int PreparedStatementType(DuckDBPreparedStatement statement);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_column_count")]
+    public static extern ulong PreparedColumnCount(DuckDBPreparedStatement statement);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_column_name")]
+    static extern IntPtr PreparedColumnNamePointer(DuckDBPreparedStatement statement, ulong column);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_column_logical_type")]
+    public static extern DuckDBLogicalType PreparedColumnType(DuckDBPreparedStatement statement, ulong column);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_free")]
+    static extern void Free(IntPtr pointer);
+
+    /// <summary>A result column's name; DuckDB hands out a copy the caller frees.</summary>
+    public static string PreparedColumnName(DuckDBPreparedStatement statement, ulong column)
+    {
+        var name = PreparedColumnNamePointer(statement, column);
+        try
+        {
+            return Marshal.PtrToStringUTF8(name) ?? "";
+        }
+        finally
+        {
+            if (name != IntPtr.Zero) Free(name);
+        }
+    }
+
+    /// <summary>
+    /// The UTF-8 bytes of a duckdb_string_t (16 bytes: a 32-bit length, then up to 12 bytes inline,
+    /// or a 4-byte prefix and a pointer to the rest). Valid while its chunk lives.
+    /// </summary>
+    public static ReadOnlySpan<byte> Utf8(byte* stringT)
+    {
+        var length = *(int*)stringT;
+        return length <= 12 ? new ReadOnlySpan<byte>(stringT + 4, length) : new ReadOnlySpan<byte>(*(byte**)(stringT + 8), length);
+    }
+}
