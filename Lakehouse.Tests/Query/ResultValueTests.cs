@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Query;
+
+/// <summary>
+/// Every scalar type through POST /v1/sql checked against DuckDB's own text for the same value (the
+/// query selects each value and its ::VARCHAR side by side), over thousands of rows so that chunk and
+/// batch edges are crossed; nested results (read another way) must agree on the same scalars.
+/// </summary>
+public sealed class ResultValueTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    const int Rows = 5000;
+
+    // name → SQL over i (BIGINT) and h = hash(i) (UBIGINT); every column is NULL on some rows.
+    static readonly (string Name, string Sql)[] Scalars =
+    [
+        ("tiny", "((h % 256)::INTEGER - 128)::TINYINT"),
+        ("small", "((h % 65536)::INTEGER - 32768)::SMALLINT"),
+        ("int", "((h % 4294967296)::BIGINT - 2147483648)::INTEGER"),
+        ("big", "(h >> 1)::BIGINT * (CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END)"),
+        ("utiny", "(h % 256)::UTINYINT"),
+        ("usmall", "(h % 65536)::USMALLINT"),
+        ("uint", "(h % 4294967296)::UINTEGER"),
+        ("ubig", "h"),
+        ("huge", "h::HUGEINT * (hash(i + 1) >> 2)::HUGEINT * (CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END)"),
+        ("flt", "((h % 2000000)::DOUBLE / 7 - 100000)::FLOAT"),
+        ("dbl", "CASE i % 97 WHEN 1 THEN 'nan'::DOUBLE WHEN 2 THEN 'inf'::DOUBLE WHEN 3 THEN '-inf'::DOUBLE ELSE h::DOUBLE / 3e10 * (CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END) END"),
+        ("dec4", "(((h % 19999)::INTEGER - 9999) / 10)::DECIMAL(4,1)"),
+        ("dec9", "(((h % 1999999999)::BIGINT - 999999999) / 1000)::DECIMAL(9,3)"),
+        ("dec18", "(((h % 1999999999999999999)::BIGINT - 999999999999999999) / 1000000)::DECIMAL(18,6)"),
+        ("bool", "h % 2 = 0"),
+        ("str", "CASE i % 6 WHEN 0 THEN '' WHEN 1 THEN 'twelve bytes' WHEN 2 THEN 'thirteen byte' WHEN 3 THEN repeat('long \"quoted\" text, ', (i % 7)::INTEGER) WHEN 4 THEN 'é😀' || chr(10) || chr(1) || '\\' ELSE h::VARCHAR END"),
+        ("dt", "DATE '1970-01-01' + ((h % 6000000)::INTEGER - 3000000)"),
+        ("ts", "make_timestamp(((h >> 1) % 250000000000000000)::BIGINT - 125000000000000000)"),
+        ("ts_s", "make_timestamp(((h >> 1) % 250000000000000000)::BIGINT - 125000000000000000)::TIMESTAMP_S"),
+        ("ts_ms", "make_timestamp(((h >> 1) % 250000000000000000)::BIGINT - 125000000000000000)::TIMESTAMP_MS"),
+        ("ts_ns", "make_timestamp_ns(((h >> 1) % 8000000000000000000)::BIGINT - 4000000000000000000)"),
+    ];
+
+    static string Generated(IEnumerable<(string Name, string Sql)> columns, int rows) =>
+        $"WITH g AS (SELECT range AS i, hash(range) AS h FROM range({rows})) SELECT i, "
+        + string.Join(", ", columns.Select((c, k) => $"CASE WHEN (i + {k}) % 13 = 0 THEN NULL ELSE {c.Sql} END AS {c.Name}"))
+        + " FROM g";
+
+    static async Task<JsonElement> QueryAsync(HttpClient client, string sql, string? accept = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql }) };
+        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        var response = await client.SendAsync(request, Cancel);
+        var body = await response.Content.ReadAsStringAsync(Cancel);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return accept is null
+            ? JsonDocument.Parse(body).RootElement.Clone()
+            : JsonSerializer.SerializeToElement(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList());
+    }
+
+    [Fact]
+    public async Task Every_scalar_type_matches_duckdbs_own_text()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var sql = $"SELECT {string.Join(", ", Scalars.Select(c => $"{c.Name}, {c.Name}::VARCHAR AS {c.Name}_text"))} FROM ({Generated(Scalars, Rows)}) ORDER BY i";
+
+        var json = await QueryAsync(client, sql);
+        var ndjson = await QueryAsync(client, sql, "application/x-ndjson");
+        var rows = json.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(Rows, rows.Count);
+        Assert.Equal(Rows, ndjson.GetArrayLength());
+        var nulls = 0;
+        for (var r = 0; r < rows.Count; r++)
+        {
+            for (var c = 0; c < Scalars.Length; c++)
+            {
+                var value = rows[r][2 * c];
+                var text = rows[r][(2 * c) + 1];
+                Assert.Equal(value.GetRawText(), ndjson[r].GetProperty(Scalars[c].Name).GetRawText());
+                if (text.ValueKind == JsonValueKind.Null)
+                {
+                    Assert.Equal(JsonValueKind.Null, value.ValueKind);
+                    nulls++;
+                    continue;
+                }
+                AssertSameValue(Scalars[c].Name, value, text.GetString()!, $"row {r}, column {Scalars[c].Name}");
+            }
+        }
+        Assert.InRange(nulls, Rows * Scalars.Length / 14, Rows * Scalars.Length / 12);
+    }
+
+    /// <summary>A JSON value against DuckDB's text for it.</summary>
+    static void AssertSameValue(string column, JsonElement value, string text, string where)
+    {
+        switch (column)
+        {
+            case "flt" or "dbl":
+                if (text is "nan" or "inf" or "-inf")
+                {
+                    Assert.Equal(text switch { "nan" => "NaN", "inf" => "Infinity", _ => "-Infinity" }, value.GetString());
+                }
+                else if (column == "flt")
+                {
+                    Assert.True(float.Parse(text, CultureInfo.InvariantCulture) == float.Parse(value.GetRawText(), CultureInfo.InvariantCulture), $"{where}: {value} vs {text}");
+                }
+                else
+                {
+                    Assert.True(double.Parse(text, CultureInfo.InvariantCulture) == value.GetDouble(), $"{where}: {value} vs {text}");
+                }
+                break;
+            case "dec4" or "dec9" or "dec18":
+                Assert.True(decimal.Parse(text, CultureInfo.InvariantCulture) == value.GetDecimal(), $"{where}: {value} vs {text}");
+                break;
+            case "bool":
+                Assert.Equal(text, value.GetRawText());
+                break;
+            case "str":
+                Assert.Equal(text, value.GetString());
+                break;
+            case "dt" or "ts" or "ts_s" or "ts_ms" or "ts_ns":
+                Assert.True(Iso(text) == value.GetString(), $"{where}: {value} vs DuckDB's {text}");
+                break;
+            default:
+                // Integers of every width, HUGEINT included, as exact JSON numbers.
+                Assert.True(text == value.GetRawText(), $"{where}: {value} vs {text}");
+                break;
+        }
+    }
+
+    /// <summary>DuckDB's "2024-01-02 03:04:05.5" or "0044-03-15 (BC)" as ISO 8601 ("2024-01-02T03:04:05.5", "-0043-03-15": year 0 is 1 BC).</summary>
+    static string Iso(string duckText)
+    {
+        var bc = duckText.EndsWith(" (BC)", StringComparison.Ordinal);
+        if (bc) duckText = duckText[..^5];
+        var dash = duckText.IndexOf('-', 1);
+        var year = long.Parse(duckText[..dash], CultureInfo.InvariantCulture);
+        var rest = duckText[dash..].Replace(' ', 'T');
+        if (bc) year = 1 - year;
+        return (year < 0 ? "-" : "") + Math.Abs(year).ToString("0000", CultureInfo.InvariantCulture) + rest;
+    }
+
+    [Fact]
+    public async Task Nested_results_agree_with_scalar_ones_on_the_same_values()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        // Values DuckDB.NET can hold (years 1–9999, microseconds), read both ways.
+        var columns = Scalars.Where(c => c.Name is not ("dt" or "ts" or "ts_s" or "ts_ms" or "ts_ns" or "dec18")).Concat(new (string Name, string Sql)[]
+        {
+            ("dt", "DATE '2000-01-01' + ((h % 20000)::INTEGER - 10000)"),
+            ("ts", "make_timestamp(((h >> 1) % 2000000000000000)::BIGINT)"),
+            ("ts_ms", "make_timestamp(((h >> 1) % 2000000000000000)::BIGINT)::TIMESTAMP_MS"),
+            ("tz", "make_timestamp(((h >> 1) % 2000000000000000)::BIGINT)::TIMESTAMPTZ"),
+            ("dec18", "(((h % 1999999999999999)::BIGINT - 999999999999999) / 1000000)::DECIMAL(18,6)"),
+        }).ToList();
+        var generated = Generated(columns, Rows);
+        var names = string.Join(", ", columns.Select(c => c.Name));
+
+        var scalar = (await QueryAsync(client, $"SELECT {names} FROM ({generated}) ORDER BY i")).GetProperty("rows");
+        var nested = (await QueryAsync(client, $"SELECT {names}, [i, i + 1] AS pair FROM ({generated}) ORDER BY i")).GetProperty("rows");
+
+        Assert.Equal(Rows, nested.GetArrayLength());
+        for (var r = 0; r < Rows; r++)
+        {
+            for (var c = 0; c < columns.Count; c++) Assert.Equal(scalar[r][c].GetRawText(), nested[r][c].GetRawText());
+            Assert.Equal(r + 1, nested[r][columns.Count][1].GetInt64());
+        }
+        // TIMESTAMP WITH TIME ZONE is UTC, marked Z, the same instant as DuckDB's epoch_us.
+        var tz = await QueryAsync(client, $"SELECT tz, epoch_us(tz) FROM ({generated}) WHERE tz IS NOT NULL ORDER BY i LIMIT 50");
+        Assert.All(tz.GetProperty("rows").EnumerateArray(), row => Assert.Equal(
+            DateTime.UnixEpoch.AddTicks(row[1].GetInt64() * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.') + "Z",
+            row[0].GetString()));
+    }
+
+    [Fact]
+    public async Task Edge_values_keep_their_meaning()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var row = (await QueryAsync(client,
+            "SELECT 'infinity'::DATE, '-infinity'::DATE, 'infinity'::TIMESTAMP, '-infinity'::TIMESTAMP, 18446744073709551615::UBIGINT, " +
+            "170141183460469231731687303715884105727::HUGEINT, '-9223372036854775808'::BIGINT, '-0.5'::DECIMAL(4,1), " +
+            "123456789012345678.9012345678::DECIMAL(38,10), '-0001-12-31'::DATE, DATE '10000-01-01'")).GetProperty("rows")[0];
+        Assert.Equal("infinity", row[0].GetString());
+        Assert.Equal("-infinity", row[1].GetString());
+        Assert.Equal("infinity", row[2].GetString());
+        Assert.Equal("-infinity", row[3].GetString());
+        Assert.Equal("18446744073709551615", row[4].GetRawText());
+        Assert.Equal("170141183460469231731687303715884105727", row[5].GetRawText());
+        Assert.Equal("-9223372036854775808", row[6].GetRawText());
+        Assert.Equal(-0.5m, row[7].GetDecimal());
+        Assert.Equal(123456789012345678.9012345678m, row[8].GetDecimal());
+        Assert.Equal("10000-01-01", row[10].GetString());
+    }
+
+    [Fact]
+    public async Task Column_types_are_named_as_duckdb_names_them()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        string[] values =
+        [
+            "1::TINYINT", "1::UBIGINT", "1::HUGEINT", "1.5::FLOAT", "1.5::DECIMAL(18,3)", "1.5::DECIMAL(30,2)", "DATE '2024-01-01'",
+            "TIMESTAMP '2024-01-01'", "TIMESTAMP '2024-01-01'::TIMESTAMPTZ", "TIMESTAMP '2024-01-01'::TIMESTAMP_NS", "[1, 2]",
+            "{'a': 1, 'b': 'x'}", "MAP {'k': 1}", "INTERVAL 1 DAY", "'x'::BLOB", "[[1.5]]",
+        ];
+        var result = await QueryAsync(client, $"SELECT {string.Join(", ", values.Select((v, i) => $"{v} AS c{i}, typeof({v}) AS t{i}"))}");
+        var columns = result.GetProperty("columns").EnumerateArray().ToList();
+        var row = result.GetProperty("rows")[0];
+        for (var i = 0; i < values.Length; i++) Assert.Equal(row[(2 * i) + 1].GetString(), columns[2 * i].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task An_error_while_rows_are_read_is_a_400_with_duckdbs_message()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var response = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT CASE WHEN range = 500 THEN error('boom at 500') ELSE range END FROM range(1000)" }, Cancel);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, "boom at 500");
+        var after = await QueryAsync(client, "SELECT count(*) FROM range(10)");
+        Assert.Equal(10, after.GetProperty("rows")[0][0].GetInt64());
+    }
+}
