@@ -30,44 +30,48 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
         {
             if (i > 0) Buffer.Write(","u8);
             if (batch.IsNull(i, row)) continue;
+            var column = columns[i];
             var span = Buffer.GetSpan(64);
             int written;
-            switch (columns[i].Kind)
+            switch (column.Kind)
             {
+                case ColumnKind.String:
+                    WriteText(batch.String(i, row));
+                    continue;
+                case ColumnKind.Json:
+                    WriteText(JsonAsText(batch.String(i, row)));
+                    continue;
                 case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32:
                     batch.Long(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture);
                     break;
                 case ColumnKind.UInt64: batch.Unsigned(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ColumnKind.HugeInt: batch.Wide(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
+                case ColumnKind.Decimal: written = DecimalText.Write(span, batch.Wide(i, row), column.Type.Scale); break;
                 case ColumnKind.Double: batch.Double(i, row).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
                 case ColumnKind.Single: ((float)batch.Double(i, row)).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
-                case ColumnKind.Decimal: batch.Decimal(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
                 case ColumnKind.Boolean:
                     var flag = batch.Boolean(i, row) ? "true"u8 : "false"u8;
                     flag.CopyTo(span);
                     written = flag.Length;
                     break;
                 case ColumnKind.Date: written = IsoText.Date(span, batch.Long(i, row)); break;
-                case ColumnKind.Timestamp or ColumnKind.TimestampTz:
-                    written = IsoText.Timestamp(span, batch.Long(i, row), columns[i].UnitsPerSecond, utc: columns[i].Kind == ColumnKind.TimestampTz);
-                    break;
-                case ColumnKind.String:
-                    WriteText(batch.String(i, row));
-                    continue;
                 default:
-                    WriteText(Encoding.UTF8.GetBytes(OtherAsText(batch.Other(i, row))));
-                    continue;
+                    written = IsoText.Timestamp(span, batch.Long(i, row), column.Type.UnitsPerSecond, utc: column.Kind == ColumnKind.TimestampTz);
+                    break;
             }
             Buffer.Advance(written);
         }
         Buffer.Write("\r\n"u8);
     }
 
-    static string OtherAsText(object? value) => value switch
+    /// <summary>A rendered value as CSV text: a JSON string's own text (a UUID, an interval), anything else (lists, structs) its JSON.</summary>
+    static ReadOnlySpan<byte> JsonAsText(ReadOnlySpan<byte> json)
     {
-        string text => text,
-        IFormattable formattable and not System.Collections.IEnumerable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => JsonSerializer.Serialize(value),
-    };
+        if (json.IsEmpty || json[0] != (byte)'"') return json;
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return Encoding.UTF8.GetBytes(reader.GetString()!);
+    }
 
     void WriteText(ReadOnlySpan<byte> text)
     {

@@ -53,24 +53,12 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
     {
         await using var interrupt = cancel.Register(() => NativeMethods.Startup.DuckDBInterrupt(connection.NativeConnection));
         RowSource source;
-        ResultColumn[] columns;
-        var prepared = SqlGate.Prepare(connection, sql);
         try
         {
-            columns = ResultColumn.Of(prepared);
-            if (columns.All(c => c.Native))
-            {
-                source = NativeRowSource.Start(prepared, columns, maxRows);
-            }
-            else
-            {
-                prepared.Dispose();
-                source = ReaderRowSource.Start(connection, sql, columns, maxRows);
-            }
+            source = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
         }
-        catch (Exception e) when (e is DuckDBException or QueryFailedException or OperationCanceledException)
+        catch (QueryFailedException e)
         {
-            prepared.Dispose();
             throw Failure(e, timeout, clientGone);
         }
         using (source)
@@ -78,12 +66,13 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
             // The first batch is read before the response starts, so that an error or a time-out
             // there is still a proper 400 or 408; blocking calls on this request's thread (a hop to
             // another thread only added latency to small results).
+            var columns = source.Columns;
             var first = new RowBatch(columns);
             try
             {
                 source.Fill(first);
             }
-            catch (Exception e) when (e is DuckDBException or QueryFailedException or OperationCanceledException)
+            catch (QueryFailedException e)
             {
                 throw Failure(e, timeout, clientGone);
             }

@@ -42,27 +42,85 @@ internal static class IsoText
             secondOfDay += 86_400;
         }
         var length = CivilDate(into, days);
-        into[length] = (byte)'T';
-        Digits(into[(length + 1)..], secondOfDay / 3600, 2);
-        into[length + 3] = (byte)':';
-        Digits(into[(length + 4)..], secondOfDay / 60 % 60, 2);
-        into[length + 6] = (byte)':';
-        Digits(into[(length + 7)..], secondOfDay % 60, 2);
-        length += 9;
-        if (fraction != 0)
-        {
-            into[length++] = (byte)'.';
-            var digits = unitsPerSecond switch { 1_000 => 3, 1_000_000 => 6, _ => 9 };
-            while (fraction % 10 == 0)
-            {
-                fraction /= 10;
-                digits--;
-            }
-            Digits(into[length..], fraction, digits);
-            length += digits;
-        }
+        into[length++] = (byte)'T';
+        length += Clock(into[length..], secondOfDay, fraction, unitsPerSecond);
         if (utc) into[length++] = (byte)'Z';
         return length;
+    }
+
+    /// <summary>A TIME (microseconds since midnight) as HH:mm:ss, then the fraction when there is one.</summary>
+    public static int Time(Span<byte> into, long micros) => Clock(into, micros / 1_000_000, micros % 1_000_000, 1_000_000);
+
+    /// <summary>
+    /// An INTERVAL as an ISO 8601 duration (P1Y2M3DT4H5M6.5S; PT0S when empty). DuckDB keeps months,
+    /// days and microseconds apart (a month is not a number of days), and so does this; each part
+    /// keeps its own sign.
+    /// </summary>
+    public static int Duration(Span<byte> into, int months, int days, long micros)
+    {
+        var length = 0;
+        into[length++] = (byte)'P';
+        length += Part(into[length..], months / 12, 'Y');
+        length += Part(into[length..], months % 12, 'M');
+        length += Part(into[length..], days, 'D');
+        if (micros != 0 || length == 1)
+        {
+            into[length++] = (byte)'T';
+            length += Part(into[length..], micros / 3_600_000_000, 'H');
+            length += Part(into[length..], micros / 60_000_000 % 60, 'M');
+            var seconds = micros % 60_000_000;
+            if (seconds != 0 || length == 2)
+            {
+                if (seconds < 0) into[length++] = (byte)'-';
+                seconds = Math.Abs(seconds);
+                length += Number(into[length..], seconds / 1_000_000);
+                length += Fraction(into[length..], seconds % 1_000_000, 1_000_000);
+                into[length++] = (byte)'S';
+            }
+        }
+        return length;
+    }
+
+    static int Part(Span<byte> into, long value, char unit)
+    {
+        if (value == 0) return 0;
+        var length = 0;
+        if (value < 0) into[length++] = (byte)'-';
+        length += Number(into[length..], Math.Abs(value));
+        into[length++] = (byte)unit;
+        return length;
+    }
+
+    static int Number(Span<byte> into, long value)
+    {
+        var digits = CountDigits(value);
+        Digits(into, value, digits);
+        return digits;
+    }
+
+    /// <summary>HH:mm:ss, then the fraction of a second (in units of 1/<paramref name="unitsPerSecond"/>) without trailing zeros.</summary>
+    static int Clock(Span<byte> into, long secondOfDay, long fraction, long unitsPerSecond)
+    {
+        Digits(into, secondOfDay / 3600, 2);
+        into[2] = (byte)':';
+        Digits(into[3..], secondOfDay / 60 % 60, 2);
+        into[5] = (byte)':';
+        Digits(into[6..], secondOfDay % 60, 2);
+        return 8 + Fraction(into[8..], fraction, unitsPerSecond);
+    }
+
+    static int Fraction(Span<byte> into, long fraction, long unitsPerSecond)
+    {
+        if (fraction == 0) return 0;
+        into[0] = (byte)'.';
+        var digits = unitsPerSecond switch { 1_000 => 3, 1_000_000 => 6, _ => 9 };
+        while (fraction % 10 == 0)
+        {
+            fraction /= 10;
+            digits--;
+        }
+        Digits(into[1..], fraction, digits);
+        return digits + 1;
     }
 
     /// <summary>The proleptic Gregorian date of a day number (H. Hinnant's civil_from_days); years below 1 as -yyyy.</summary>

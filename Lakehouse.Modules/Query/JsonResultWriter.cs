@@ -20,7 +20,7 @@ internal sealed class JsonResultWriter : ResultWriter
             _json.Raw(i == 0 ? "{\"name\":"u8 : ",{\"name\":"u8);
             _json.String(Encoding.UTF8.GetBytes(columns[i].Name));
             _json.Raw(",\"type\":"u8);
-            _json.String(Encoding.UTF8.GetBytes(columns[i].Type));
+            _json.String(Encoding.UTF8.GetBytes(columns[i].Type.SqlName));
             _json.Byte((byte)'}');
         }
         _json.Raw("],\"rows\":["u8);

@@ -1,24 +1,16 @@
 using System.Buffers;
 using System.Globalization;
-using System.Numerics;
-using System.Text.Json;
 
 namespace Lakehouse.Query;
 
 /// <summary>
-/// JSON values written straight into the result buffer as UTF-8. Utf8JsonWriter was a third of a
-/// JSON result's time: strings were escaped into a scratch array and copied again by WriteRawValue,
-/// and each value paid for its state checks. Only nested values (lists, structs) still go through
-/// System.Text.Json.
+/// JSON values written straight into a buffer as UTF-8. Utf8JsonWriter was a third of a JSON
+/// result's time: strings were escaped into a scratch array and copied again by WriteRawValue, and
+/// each value paid for its state checks.
 /// </summary>
 internal sealed class JsonText(ArrayBufferWriter<byte> into)
 {
     static readonly SearchValues<byte> NeedsEscape = SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
-
-    // Relaxed escaping: this is JSON for clients, not text inside HTML, so quotes stay quotes.
-    static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    readonly Utf8JsonWriter _nested = new(into, Options);
 
     public void Raw(ReadOnlySpan<byte> utf8) => into.Write(utf8);
 
@@ -81,7 +73,58 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
         into.Advance(6);
     }
 
-    /// <summary>One value of a result row as JSON: numbers as numbers (also HUGEINT and DECIMAL), NaN and infinities as strings, dates ISO.</summary>
+    public void Formatted<T>(T value)
+        where T : IUtf8SpanFormattable
+    {
+        var span = into.GetSpan(48);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        into.Advance(written);
+    }
+
+    /// <summary>A finite number as the shortest text that reads back the same; NaN and infinities as strings (JSON has neither).</summary>
+    public void Double(double value, bool single)
+    {
+        var span = into.GetSpan(34);
+        var finite = double.IsFinite(value);
+        var start = finite ? 0 : 1;
+        int written;
+        if (single) ((float)value).TryFormat(span[start..], out written, "R", CultureInfo.InvariantCulture);
+        else value.TryFormat(span[start..], out written, "R", CultureInfo.InvariantCulture);
+        if (!finite)
+        {
+            span[0] = (byte)'"';
+            span[++written] = (byte)'"';
+            written++;
+        }
+        into.Advance(written);
+    }
+
+    public void Decimal(Int128 unscaled, int scale) => into.Advance(DecimalText.Write(into.GetSpan(DecimalText.MaxLength), unscaled, scale));
+
+    public void Date(long days) => Quoted(IsoText.Date(Quote(), days));
+
+    public void Timestamp(long value, long unitsPerSecond, bool utc) => Quoted(IsoText.Timestamp(Quote(), value, unitsPerSecond, utc));
+
+    public void Time(long micros) => Quoted(IsoText.Time(Quote(), micros));
+
+    public void Duration(int months, int days, long micros) => Quoted(IsoText.Duration(Quote(), months, days, micros));
+
+    /// <summary>Room for ISO text after an opening quote; <see cref="Quoted"/> closes it.</summary>
+    Span<byte> Quote()
+    {
+        var span = into.GetSpan(IsoText.MaxLength + 2);
+        span[0] = (byte)'"';
+        return span[1..];
+    }
+
+    void Quoted(int length)
+    {
+        var span = into.GetSpan(length + 2);
+        span[length + 1] = (byte)'"';
+        into.Advance(length + 2);
+    }
+
+    /// <summary>One value of a result row as JSON: numbers as numbers (HUGEINT and DECIMAL too), dates and times as ISO text.</summary>
     public void Value(RowBatch batch, int row, int i, ResultColumn column)
     {
         if (batch.IsNull(i, row))
@@ -89,61 +132,20 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
             Raw("null"u8);
             return;
         }
-        var span = into.GetSpan(IsoText.MaxLength + 2);
-        int written;
         switch (column.Kind)
         {
-            case ColumnKind.String:
-                String(batch.String(i, row));
-                return;
+            case ColumnKind.String: String(batch.String(i, row)); break;
+            case ColumnKind.Json: Raw(batch.String(i, row)); break;
             case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32:
-                batch.Long(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture);
+                Number(batch.Long(i, row));
                 break;
-            case ColumnKind.UInt64: batch.Unsigned(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-            case ColumnKind.Decimal: batch.Decimal(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-            case ColumnKind.Boolean:
-                var flag = batch.Boolean(i, row) ? "true"u8 : "false"u8;
-                flag.CopyTo(span);
-                written = flag.Length;
-                break;
-            case ColumnKind.Double or ColumnKind.Single:
-                var number = batch.Double(i, row);
-                // JSON has no NaN or Infinity: those few values travel as strings.
-                var finite = double.IsFinite(number);
-                if (!finite) span[0] = (byte)'"';
-                var start = finite ? 0 : 1;
-                if (column.Kind == ColumnKind.Single) ((float)number).TryFormat(span[start..], out written, "R", CultureInfo.InvariantCulture);
-                else number.TryFormat(span[start..], out written, "R", CultureInfo.InvariantCulture);
-                written += start;
-                if (!finite) span[written++] = (byte)'"';
-                break;
-            case ColumnKind.Date:
-                span[0] = (byte)'"';
-                written = IsoText.Date(span[1..], batch.Long(i, row)) + 2;
-                span[written - 1] = (byte)'"';
-                break;
-            case ColumnKind.Timestamp or ColumnKind.TimestampTz:
-                span[0] = (byte)'"';
-                written = IsoText.Timestamp(span[1..], batch.Long(i, row), column.UnitsPerSecond, column.Kind == ColumnKind.TimestampTz) + 2;
-                span[written - 1] = (byte)'"';
-                break;
-            default:
-                Other(batch.Other(i, row));
-                return;
+            case ColumnKind.UInt64: Formatted(batch.Unsigned(i, row)); break;
+            case ColumnKind.HugeInt: Formatted(batch.Wide(i, row)); break;
+            case ColumnKind.Decimal: Decimal(batch.Wide(i, row), column.Type.Scale); break;
+            case ColumnKind.Boolean: Raw(batch.Boolean(i, row) ? "true"u8 : "false"u8); break;
+            case ColumnKind.Double or ColumnKind.Single: Double(batch.Double(i, row), column.Kind == ColumnKind.Single); break;
+            case ColumnKind.Date: Date(batch.Long(i, row)); break;
+            default: Timestamp(batch.Long(i, row), column.Type.UnitsPerSecond, column.Kind == ColumnKind.TimestampTz); break;
         }
-        into.Advance(written);
-    }
-
-    void Other(object? value)
-    {
-        // HUGEINT (sum of BIGINT, for one) stays a number: JSON numbers have no size limit.
-        if (value is BigInteger big)
-        {
-            Raw(System.Text.Encoding.UTF8.GetBytes(big.ToString(CultureInfo.InvariantCulture)));
-            return;
-        }
-        _nested.Reset(into);
-        JsonSerializer.Serialize(_nested, value);
-        _nested.Flush();
     }
 }

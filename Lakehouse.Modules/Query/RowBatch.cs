@@ -11,43 +11,42 @@ internal sealed class RowBatch
     /// <summary>DuckDB's vector size: one chunk fills one batch.</summary>
     public const int Capacity = 2048;
 
-    readonly ResultColumn[] _columns;
     readonly bool[][] _nulls;
     readonly long[]?[] _longs;
     readonly ulong[]?[] _unsigned;
     readonly double[]?[] _doubles;
-    readonly decimal[]?[] _decimals;
+    readonly Int128[]?[] _huge;
     readonly bool[]?[] _booleans;
     readonly Utf8Column?[] _strings;
-    readonly object?[]?[] _others;
 
     public RowBatch(ResultColumn[] columns)
     {
-        _columns = columns;
         var n = columns.Length;
         _nulls = [.. Enumerable.Range(0, n).Select(_ => new bool[Capacity])];
         _longs = new long[]?[n];
         _unsigned = new ulong[]?[n];
         _doubles = new double[]?[n];
-        _decimals = new decimal[]?[n];
+        _huge = new Int128[]?[n];
         _booleans = new bool[]?[n];
         _strings = new Utf8Column?[n];
-        _others = new object?[]?[n];
+        // DuckDB's own numbers: dates as days since 1970-01-01, timestamps as units since its midnight,
+        // decimals unscaled.
         for (var i = 0; i < n; i++)
         {
             switch (columns[i].Kind)
             {
-                // Dates as days since 1970-01-01, timestamps as units since its midnight (DuckDB's own numbers).
+                case ColumnKind.Decimal when columns[i].Type.Storage == DuckDB.NET.Native.DuckDBType.HugeInt:
+                case ColumnKind.HugeInt:
+                    _huge[i] = new Int128[Capacity];
+                    break;
                 case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32
-                    or ColumnKind.Date or ColumnKind.Timestamp or ColumnKind.TimestampTz:
+                    or ColumnKind.Date or ColumnKind.Timestamp or ColumnKind.TimestampTz or ColumnKind.Decimal:
                     _longs[i] = new long[Capacity];
                     break;
                 case ColumnKind.UInt64: _unsigned[i] = new ulong[Capacity]; break;
                 case ColumnKind.Double or ColumnKind.Single: _doubles[i] = new double[Capacity]; break;
-                case ColumnKind.Decimal: _decimals[i] = new decimal[Capacity]; break;
                 case ColumnKind.Boolean: _booleans[i] = new bool[Capacity]; break;
-                case ColumnKind.String: _strings[i] = new Utf8Column(); break;
-                default: _others[i] = new object?[Capacity]; break;
+                case ColumnKind.String or ColumnKind.Json: _strings[i] = new Utf8Column(); break;
             }
         }
     }
@@ -63,11 +62,9 @@ internal sealed class RowBatch
 
     public double[] Doubles(int column) => _doubles[column]!;
 
-    public decimal[] Decimals(int column) => _decimals[column]!;
+    public Int128[] Huge(int column) => _huge[column]!;
 
     public bool[] Booleans(int column) => _booleans[column]!;
-
-    public object?[] Others(int column) => _others[column]!;
 
     public void SetString(int column, int row, ReadOnlySpan<byte> utf8) => _strings[column]!.Set(row, utf8);
 
@@ -80,22 +77,18 @@ internal sealed class RowBatch
 
     public double Double(int column, int row) => _doubles[column]![row];
 
-    public decimal Decimal(int column, int row) => _decimals[column]![row];
+    /// <summary>A HUGEINT, or a DECIMAL's unscaled value whatever its width.</summary>
+    public Int128 Wide(int column, int row) => _huge[column] is { } huge ? huge[row] : _longs[column]![row];
 
     public bool Boolean(int column, int row) => _booleans[column]![row];
 
+    /// <summary>A VARCHAR's UTF-8 bytes, or a <see cref="ColumnKind.Json"/> value's JSON text.</summary>
     public ReadOnlySpan<byte> String(int column, int row) => _strings[column]!.Get(row);
 
-    public object? Other(int column, int row) => _others[column]![row];
-
-    /// <summary>Empties the batch for reuse, dropping its references to objects; string space is kept.</summary>
+    /// <summary>Empties the batch for reuse; string space is kept.</summary>
     public void Clear()
     {
-        for (var i = 0; i < _columns.Length; i++)
-        {
-            _strings[i]?.Clear();
-            if (_others[i] is { } others) Array.Clear(others, 0, Count);
-        }
+        foreach (var strings in _strings) strings?.Clear();
         Count = 0;
     }
 
