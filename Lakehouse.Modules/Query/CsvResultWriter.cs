@@ -16,52 +16,55 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
 
     public override void Begin(ResultColumn[] columns)
     {
-        for (var i = 0; i < columns.Length; i++)
-        {
-            if (i > 0) Buffer.Write(","u8);
-            WriteText(Encoding.UTF8.GetBytes(columns[i].Name));
-        }
+        for (var i = 0; i < columns.Length; i++) WriteText(i > 0, Encoding.UTF8.GetBytes(columns[i].Name));
         Buffer.Write("\r\n"u8);
     }
 
+    /// <summary>One row; each field is written with the comma before it in one reservation of the buffer.</summary>
     public override void Row(RowBatch batch, int row, ResultColumn[] columns)
     {
         for (var i = 0; i < columns.Length; i++)
         {
-            if (i > 0) Buffer.Write(","u8);
-            if (batch.IsNull(i, row)) continue;
             var column = columns[i];
-            var span = Buffer.GetSpan(64);
-            int written;
-            switch (column.Kind)
+            var separated = i > 0;
+            if (column.Kind == ColumnKind.String && !batch.IsNull(i, row))
             {
-                case ColumnKind.String:
-                    WriteText(batch.String(i, row));
-                    continue;
-                case ColumnKind.Json:
-                    WriteText(JsonAsText(batch.String(i, row)));
-                    continue;
-                case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32:
-                    batch.Long(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture);
-                    break;
-                case ColumnKind.UInt64: batch.Unsigned(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-                case ColumnKind.HugeInt: batch.Wide(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); break;
-                case ColumnKind.Decimal: written = DecimalText.Write(span, batch.Wide(i, row), column.Type.Scale); break;
-                case ColumnKind.Double: batch.Double(i, row).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
-                case ColumnKind.Single: ((float)batch.Double(i, row)).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); break;
-                case ColumnKind.Boolean:
-                    var flag = batch.Boolean(i, row) ? "true"u8 : "false"u8;
-                    flag.CopyTo(span);
-                    written = flag.Length;
-                    break;
-                case ColumnKind.Date: written = IsoText.Date(span, batch.Long(i, row)); break;
-                default:
-                    written = IsoText.Timestamp(span, batch.Long(i, row), column.Type.UnitsPerSecond, utc: column.Kind == ColumnKind.TimestampTz);
-                    break;
+                WriteText(separated, batch.String(i, row));
+                continue;
             }
-            Buffer.Advance(written);
+            if (column.Kind == ColumnKind.Json && !batch.IsNull(i, row))
+            {
+                WriteText(separated, JsonAsText(batch.String(i, row)));
+                continue;
+            }
+            var span = Buffer.GetSpan(DecimalText.MaxLength + IsoText.MaxLength);
+            var start = separated ? 1 : 0;
+            span[0] = (byte)',';
+            Buffer.Advance(start + (batch.IsNull(i, row) ? 0 : Format(span[start..], batch, row, i, column)));
         }
         Buffer.Write("\r\n"u8);
+    }
+
+    static int Format(Span<byte> span, RowBatch batch, int row, int i, ResultColumn column)
+    {
+        int written;
+        switch (column.Kind)
+        {
+            case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32:
+                batch.Long(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture);
+                return written;
+            case ColumnKind.UInt64: batch.Unsigned(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); return written;
+            case ColumnKind.HugeInt: batch.Wide(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); return written;
+            case ColumnKind.Decimal: return DecimalText.Write(span, batch.Wide(i, row), column.Type.Scale);
+            case ColumnKind.Double: batch.Double(i, row).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); return written;
+            case ColumnKind.Single: ((float)batch.Double(i, row)).TryFormat(span, out written, "R", CultureInfo.InvariantCulture); return written;
+            case ColumnKind.Boolean:
+                var flag = batch.Boolean(i, row) ? "true"u8 : "false"u8;
+                flag.CopyTo(span);
+                return flag.Length;
+            case ColumnKind.Date: return IsoText.Date(span, batch.Long(i, row));
+            default: return IsoText.Timestamp(span, batch.Long(i, row), column.Type.UnitsPerSecond, utc: column.Kind == ColumnKind.TimestampTz);
+        }
     }
 
     /// <summary>A rendered value as CSV text: a JSON string's own text (a UUID, an interval), anything else (lists, structs) its JSON.</summary>
@@ -73,24 +76,32 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
         return Encoding.UTF8.GetBytes(reader.GetString()!);
     }
 
-    void WriteText(ReadOnlySpan<byte> text)
+    /// <summary>A text field, quoted when it holds a comma, quote or line break, or is empty (so that "" is not NULL).</summary>
+    void WriteText(bool separated, ReadOnlySpan<byte> text)
     {
-        if (text.Length > 0 && text.IndexOfAny(NeedsQuotes) < 0)
+        var plain = text.Length > 0 && text.IndexOfAny(NeedsQuotes) < 0;
+        var span = Buffer.GetSpan(plain ? text.Length + 1 : (2 * text.Length) + 3);
+        var length = 0;
+        if (separated) span[length++] = (byte)',';
+        if (plain)
         {
-            Buffer.Write(text);
+            text.CopyTo(span[length..]);
+            Buffer.Advance(length + text.Length);
             return;
         }
-        Buffer.Write("\""u8);
-        // Quotes are doubled piece by piece: no copy of the whole value.
+        span[length++] = (byte)'"';
         int quote;
         while ((quote = text.IndexOf((byte)'"')) >= 0)
         {
-            Buffer.Write(text[..(quote + 1)]);
-            Buffer.Write("\""u8);
+            text[..(quote + 1)].CopyTo(span[length..]);
+            length += quote + 1;
+            span[length++] = (byte)'"';
             text = text[(quote + 1)..];
         }
-        Buffer.Write(text);
-        Buffer.Write("\""u8);
+        text.CopyTo(span[length..]);
+        length += text.Length;
+        span[length++] = (byte)'"';
+        Buffer.Advance(length);
     }
 
     public override void End(long rowCount, bool truncated, long elapsedMs)
