@@ -50,7 +50,7 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
         int written;
         switch (column.Kind)
         {
-            case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32:
+            case ColumnKind.Integer:
                 batch.Long(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture);
                 return written;
             case ColumnKind.UInt64: batch.Unsigned(i, row).TryFormat(span, out written, default, CultureInfo.InvariantCulture); return written;

@@ -136,7 +136,7 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
         {
             case ColumnKind.String: String(batch.String(i, row)); break;
             case ColumnKind.Json: Raw(batch.String(i, row)); break;
-            case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32:
+            case ColumnKind.Integer:
                 Number(batch.Long(i, row));
                 break;
             case ColumnKind.UInt64: Formatted(batch.Unsigned(i, row)); break;

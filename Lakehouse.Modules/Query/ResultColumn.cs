@@ -5,13 +5,8 @@ namespace Lakehouse.Query;
 /// <summary>How a result column's values are held and written: decided once per query, not per value.</summary>
 internal enum ColumnKind
 {
-    Int64,
-    Int32,
-    Int16,
-    SByte,
-    Byte,
-    UInt16,
-    UInt32,
+    /// <summary>TINYINT to BIGINT and UTINYINT to UINTEGER: whatever fits a long.</summary>
+    Integer,
     UInt64,
     HugeInt,
     Double,
@@ -45,13 +40,8 @@ internal sealed record ResultColumn(string Name, VectorType Type, ColumnKind Kin
 
     static ColumnKind KindOf(DuckDBType type) => type switch
     {
-        DuckDBType.BigInt => ColumnKind.Int64,
-        DuckDBType.Integer => ColumnKind.Int32,
-        DuckDBType.SmallInt => ColumnKind.Int16,
-        DuckDBType.TinyInt => ColumnKind.SByte,
-        DuckDBType.UnsignedTinyInt => ColumnKind.Byte,
-        DuckDBType.UnsignedSmallInt => ColumnKind.UInt16,
-        DuckDBType.UnsignedInteger => ColumnKind.UInt32,
+        DuckDBType.TinyInt or DuckDBType.SmallInt or DuckDBType.Integer or DuckDBType.BigInt
+            or DuckDBType.UnsignedTinyInt or DuckDBType.UnsignedSmallInt or DuckDBType.UnsignedInteger => ColumnKind.Integer,
         DuckDBType.UnsignedBigInt => ColumnKind.UInt64,
         DuckDBType.HugeInt => ColumnKind.HugeInt,
         DuckDBType.Double => ColumnKind.Double,

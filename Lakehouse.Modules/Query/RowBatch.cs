@@ -39,8 +39,7 @@ internal sealed class RowBatch
                 case ColumnKind.HugeInt:
                     _huge[i] = new Int128[Capacity];
                     break;
-                case ColumnKind.Int64 or ColumnKind.Int32 or ColumnKind.Int16 or ColumnKind.SByte or ColumnKind.Byte or ColumnKind.UInt16 or ColumnKind.UInt32
-                    or ColumnKind.Date or ColumnKind.Timestamp or ColumnKind.TimestampTz or ColumnKind.Decimal:
+                case ColumnKind.Integer or ColumnKind.Date or ColumnKind.Timestamp or ColumnKind.TimestampTz or ColumnKind.Decimal:
                     _longs[i] = new long[Capacity];
                     break;
                 case ColumnKind.UInt64: _unsigned[i] = new ulong[Capacity]; break;
