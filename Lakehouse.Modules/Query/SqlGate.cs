@@ -26,7 +26,10 @@ internal static partial class SqlGate
                 var error = NativeMethods.ExtractStatements.DuckDBExtractStatementsError(statements);
                 throw ProblemException.BadRequest(string.IsNullOrWhiteSpace(error) ? "The SQL holds no statement." : error);
             }
-            if (count > 1) throw ProblemException.Forbidden($"Send one statement per request; this SQL holds {count}.");
+            if (count > 1)
+            {
+                throw ProblemException.Forbidden($"Send one statement per request; DuckDB reads {count} in this SQL (a PIVOT without an IN (…) list of values also expands into several).");
+            }
             // The API's own list of statement kinds, checked on the first word of the parsed statement,
             // so that INSERT, PRAGMA and the like are refused as such (403) even where DuckDB rewrites
             // them (PRAGMA show_tables is a SELECT inside) or cannot bind them (INSERT into a view).
@@ -48,6 +51,10 @@ internal static partial class SqlGate
                 if (type is not (NativeApi.SelectStatement or NativeApi.ExplainStatement))
                 {
                     throw ProblemException.Forbidden("Only a single read-only statement is allowed: SELECT, WITH, VALUES, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE.");
+                }
+                if (NativeMethods.PreparedStatements.DuckDBParams(prepared) > 0)
+                {
+                    throw ProblemException.BadRequest("The SQL has parameters ($1, ? or $name), and the API takes none: write the values into the statement.");
                 }
                 return prepared;
             }

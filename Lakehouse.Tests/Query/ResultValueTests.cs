@@ -233,6 +233,17 @@ public sealed class ResultValueTests
         await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, "flags");
     }
 
+    [Theory]
+    [InlineData("SELECT ?")]
+    [InlineData("SELECT $1 + 1")]
+    [InlineData("SELECT * FROM range(10) WHERE range > $limit")]
+    public async Task Parameters_are_a_400_that_says_to_write_the_values_in(string sql)
+    {
+        await using var host = new LakehouseFactory();
+        var response = await host.CreateClient().PostAsJsonAsync("/v1/sql", new { sql }, Cancel);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, "parameters");
+    }
+
     [Fact]
     public async Task Column_types_are_named_as_duckdb_names_them()
     {
