@@ -24,6 +24,9 @@ internal sealed class QueryEngine : IDisposable
         Execute(_primary, "SET preserve_insertion_order = true");
         if (config.Query.Threads > 0) Execute(_primary, $"SET threads = {config.Query.Threads}");
         if (config.Query.MemoryLimit.Length > 0) Execute(_primary, $"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}");
+        // Past the memory limit DuckDB spills to ".tmp" in the working directory (which may be the
+        // user's checkout) and lets queries read there; a folder of the process's own under the temp dir instead.
+        Execute(_primary, $"SET temp_directory = {DuckDb.Literal(Path.Combine(Path.GetTempPath(), "lakehouse-duckdb-spill", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
         // FACTS.md: this order, on the database the queries use.
         var folders = string.Join(", ", readableFolders.Select(f => DuckDb.Literal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(f)) + "/")));
         Execute(_primary, $"SET allowed_directories = [{folders}]");

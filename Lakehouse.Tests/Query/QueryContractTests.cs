@@ -346,6 +346,16 @@ public sealed class FileSystemQueryTests : QueryContractTests
         Task.FromResult(new LakehouseFactory(settings, settings?.GetValueOrDefault("storage:root")));
 
     [Fact]
+    public async Task Duckdb_spills_under_the_temp_folder_not_the_working_directory()
+    {
+        await using var host = await CreateAsync();
+        var response = await host.CreateClient().PostAsJsonAsync("/v1/sql", new { sql = "SELECT current_setting('temp_directory')" }, TestContext.Current.CancellationToken);
+        var spill = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0][0].GetString()!;
+        Assert.StartsWith(Path.GetTempPath(), spill, StringComparison.Ordinal);
+        Assert.False(spill.StartsWith(Environment.CurrentDirectory, StringComparison.Ordinal), spill);
+    }
+
+    [Fact]
     public async Task Reading_the_lakehouses_own_parquet_files_by_path_works()
     {
         await using var host = await CreateAsync();
