@@ -24,7 +24,10 @@ internal static class HostExtensions
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.DictionaryKeyPolicy = null;
         });
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = NameWhatWasWrong);
+        // A body that does not bind (wrong JSON, wrong type of a field, wrong content type) throws, so that
+        // the problem says what was wrong instead of a bare 400.
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         ModuleReadiness.AddTo(builder.Services);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 
@@ -32,6 +35,19 @@ internal static class HostExtensions
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(Telemetry.MeterName).AddPrometheusExporter())
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(Telemetry.ActivitySourceName));
         return builder;
+    }
+
+    /// <summary>The framework's own refusals (no such route, wrong method, not JSON) carry no detail; give them one.</summary>
+    static void NameWhatWasWrong(ProblemDetailsContext context)
+    {
+        var request = context.HttpContext.Request;
+        context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound => $"There is no endpoint {request.Method} {request.Path} (see API.md).",
+            StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}.",
+            StatusCodes.Status415UnsupportedMediaType => $"This endpoint takes a JSON body: send Content-Type: application/json (not {request.ContentType ?? "none"}).",
+            _ => null,
+        };
     }
 
     public static WebApplication UseLakehouseHost(this WebApplication app, LakehouseConfig config)

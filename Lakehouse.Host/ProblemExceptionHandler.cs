@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Lakehouse.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -13,6 +14,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         var (status, title, detail) = exception switch
         {
             ProblemException p => (p.Status, p.Title, p.Message),
+            BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, "Bad request", $"The body is not the JSON this endpoint takes: {json.Message}"),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
         };
