@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lakehouse.Common;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -31,9 +32,12 @@ internal static class HostExtensions
         ModuleReadiness.AddTo(builder.Services);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(Telemetry.MeterName).AddPrometheusExporter())
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(Telemetry.ActivitySourceName));
+        // OTLP export switches on the standard way: when OTEL_EXPORTER_OTLP_ENDPOINT is set (the other
+        // OTEL_* variables then apply as the OpenTelemetry spec says).
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) telemetry.UseOtlpExporter();
         return builder;
     }
 

@@ -25,7 +25,7 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
 
     readonly Histogram<double> _searchLatency = meters.Create(Telemetry.MeterName).CreateHistogram<double>("lakehouse.vectors.search.duration", "ms");
 
-    readonly ConcurrentDictionary<string, Persisted> _indexes = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Persisted> _indexes = MeasuredRegistry(meters);
     readonly Lock _registry = new();
     LoadOnce? _loaded;
 
@@ -33,6 +33,15 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
     LoadOnce Loaded => LazyInitializer.EnsureInitialized(ref _loaded, () => new LoadOnce(() => LoadAllAsync(CancellationToken.None)));
 
     public Task EnsureLoadedAsync() => Loaded.EnsureAsync();
+
+    /// <summary>The registry of indexes, with a gauge that reports how many vectors each holds.</summary>
+    static ConcurrentDictionary<string, Persisted> MeasuredRegistry(IMeterFactory meters)
+    {
+        var indexes = new ConcurrentDictionary<string, Persisted>(StringComparer.Ordinal);
+        meters.Create(Telemetry.MeterName).CreateObservableGauge("lakehouse.vectors.index.vectors",
+            () => indexes.Select(entry => new Measurement<int>(entry.Value.Index.Count, new KeyValuePair<string, object?>("index", entry.Key))), "{vector}");
+        return indexes;
+    }
 
     /// <summary>An index and the state of its saves.</summary>
     sealed class Persisted(VectorIndex index)

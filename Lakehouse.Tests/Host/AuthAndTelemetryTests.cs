@@ -61,9 +61,13 @@ public sealed class AuthAndTelemetryTests
         var client = host.CreateClient();
         await client.IngestOkAsync("m", "a\n1\n");
         await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT 1" }, Cancel);
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "mv", dim = 2, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes/mv/items", new { items = new[] { new { id = "a", vector = new[] { 1f, 0f } }, new { id = "b", vector = new[] { 0f, 1f } } } }, Cancel)).EnsureSuccessStatusCode();
         var text = await client.GetStringAsync("/metrics", Cancel);
         Assert.Contains("lakehouse_ingest_rows", text, StringComparison.Ordinal);
+        Assert.Contains("lakehouse_query_duration", text, StringComparison.Ordinal);
         Assert.Contains("http_server_request_duration", text, StringComparison.Ordinal);
+        Assert.Matches(@"lakehouse_vectors_index_vectors\{[^}]*index=""mv""[^}]*\} 2\b", text);
     }
 
     [Fact]

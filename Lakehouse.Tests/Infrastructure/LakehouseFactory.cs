@@ -34,6 +34,9 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
 
     public string Root { get; }
 
+    /// <summary>Host settings outside [lakehouse] config, by their own names (OTEL_EXPORTER_OTLP_ENDPOINT, …).</summary>
+    public Dictionary<string, string> HostSettings { get; init; } = [];
+
     /// <summary>What this host logged at information level and above.</summary>
     public LogCapture Logs { get; } = new();
 
@@ -53,6 +56,7 @@ public sealed class LakehouseFactory : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings) builder.UseSetting("LAKEHOUSE:" + key, value);
         if (_configPath is not null) builder.UseSetting("config", _configPath);
+        foreach (var (key, value) in HostSettings) builder.UseSetting(key, value);
         // Into memory, not the console: the test output stays readable and a test can read its own host's log.
         builder.ConfigureLogging(logging =>
         {
