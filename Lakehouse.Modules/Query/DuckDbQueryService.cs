@@ -52,31 +52,19 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         CancellationToken cancel, CancellationTokenSource timeout, CancellationToken clientGone)
     {
         await using var interrupt = cancel.Register(() => NativeMethods.Startup.DuckDBInterrupt(connection.NativeConnection));
-        RowSource source;
+        RowSource? source = null;
+        var started = false;
         try
         {
             source = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
-        }
-        catch (QueryFailedException e)
-        {
-            throw Failure(e, timeout, clientGone);
-        }
-        using (source)
-        {
             // The first batch is read before the response starts, so that an error or a time-out
             // there is still a proper 400 or 408; blocking calls on this request's thread (a hop to
             // another thread only added latency to small results).
             var columns = source.Columns;
             var first = new RowBatch(columns);
-            try
-            {
-                source.Fill(first);
-            }
-            catch (QueryFailedException e)
-            {
-                throw Failure(e, timeout, clientGone);
-            }
+            source.Fill(first);
             var writer = ResultWriter.For(format, begin(ContentType(format)));
+            started = true;
             writer.Begin(columns);
             await WriteAsync(writer, first, columns, cancel);
             var rows = (long)first.Count;
@@ -86,6 +74,18 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
             }
             writer.End(rows, source.Truncated, clock.ElapsedMilliseconds);
             await writer.FlushAsync(cancel);
+        }
+        catch (Exception e) when (e is QueryFailedException or OperationCanceledException)
+        {
+            var failure = Failure(e, timeout, clientGone);
+            // Once rows went out the response cannot become an error document: the host cuts the
+            // connection (the client sees an incomplete body), so the reason is logged here.
+            if (started && failure is ProblemException) logger.LogWarning("Query stopped after the response began: {Reason}", failure.Message);
+            throw failure;
+        }
+        finally
+        {
+            source?.Dispose();
         }
     }
 
@@ -159,7 +159,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
 
     Exception Failure(Exception error, CancellationTokenSource timeout, CancellationToken clientGone)
     {
-        if (clientGone.IsCancellationRequested) return new OperationCanceledException(clientGone);
+        if (clientGone.IsCancellationRequested) return error as OperationCanceledException ?? new OperationCanceledException(clientGone);
         if (timeout.IsCancellationRequested)
         {
             return new ProblemException(408, "Query timed out", $"The query ran longer than query.timeout ({config.Query.Timeout}) and was cancelled.");

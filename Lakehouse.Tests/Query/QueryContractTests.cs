@@ -226,6 +226,41 @@ public abstract class QueryContractTests
     }
 
     [Fact]
+    public async Task A_time_out_after_rows_went_out_cuts_the_stream_and_says_why_in_the_log()
+    {
+        await using var host = await CreateAsync(new() { ["query:timeout"] = "1s" });
+        var client = host.CreateClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var response = await client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql = "SELECT range FROM range(300000000)" }) },
+            HttpCompletionOption.ResponseHeadersRead, Cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // Far more rows than one second allows: the body ends early, never as complete JSON.
+            var body = new MemoryStream();
+            var cut = await Record.ExceptionAsync(() => response.Content.CopyToAsync(body, Cancel));
+            Assert.True(cut is not null || !IsCompleteJson(body.ToArray()), $"a complete {body.Length}-byte result arrived");
+        }
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cut only after {clock.Elapsed}");
+        Assert.Contains(host.Logs.Messages, m => m.Contains("Query stopped after the response began", StringComparison.Ordinal) && m.Contains("query.timeout", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Messages, m => m.Contains("Unhandled error", StringComparison.Ordinal));
+        Assert.Equal(2, (await SqlOkAsync(client, "SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
+    }
+
+    static bool IsCompleteJson(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task A_client_that_hangs_up_cancels_its_query()
     {
         await using var host = await CreateAsync(new() { ["query:timeout"] = "300s" });
