@@ -63,17 +63,19 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
             var columns = source.Columns;
             var first = new RowBatch(columns);
             source.Fill(first);
+            // From here the time-out stops the query only by interrupting DuckDB (the reading side then
+            // fails): a cancelled write would make Kestrel drop the connection as if the client had left.
             var writer = ResultWriter.For(format, begin(ContentType(format)));
             started = true;
             writer.Begin(columns);
-            await WriteAsync(writer, first, columns, cancel);
+            await WriteAsync(writer, first, columns, clientGone);
             var rows = (long)first.Count;
             if (source.HasRow)
             {
-                rows += await StreamRestAsync(source, writer, columns, first, cancel);
+                rows += await StreamRestAsync(source, writer, columns, first, clientGone);
             }
             writer.End(rows, source.Truncated, clock.ElapsedMilliseconds);
-            await writer.FlushAsync(cancel);
+            await writer.FlushAsync(clientGone);
         }
         catch (Exception e) when (e is QueryFailedException or OperationCanceledException)
         {
