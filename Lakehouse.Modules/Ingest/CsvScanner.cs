@@ -75,6 +75,8 @@ internal sealed class CsvScanner
             if (data.StartsWith("\uFEFF"u8)) position = 3;
             _started = true;
         }
+        var scannedFrom = position;
+        var scannedFromLine = _line;
         while (position < data.Length)
         {
             var recordStart = position;
@@ -91,8 +93,22 @@ internal sealed class CsvScanner
             }
             _longestRecord = Math.Max(_longestRecord, position - recordStart);
         }
+        // Whole records only, so no character is cut; one vectorised check per chunk.
+        if (!System.Text.Unicode.Utf8.IsValid(data[scannedFrom..position])) throw NotUtf8(data[scannedFrom..position], scannedFromLine);
         data[position..].CopyTo(_buffer);
         _length = data.Length - position;
+    }
+
+    /// <summary>
+    /// Where text that is not UTF-8 starts. DuckDB would refuse it with no more than a line number,
+    /// and the usual cause is an export in Latin-1 or Windows-1252 (Excel's plain "CSV").
+    /// </summary>
+    static CsvFormatException NotUtf8(ReadOnlySpan<byte> records, long firstLine)
+    {
+        var at = 0;
+        while (Rune.DecodeFromUtf8(records[at..], out _, out var length) == System.Buffers.OperationStatus.Done) at += length;
+        var line = firstLine + records[..at].Count((byte)'\n');
+        return new CsvFormatException(line, $"byte 0x{records[at]:X2} is not UTF-8 text. Save the file as UTF-8 (Excel: \"CSV UTF-8\"); exports in Latin-1 or Windows-1252 need converting first (iconv -f WINDOWS-1252 -t UTF-8).");
     }
 
     /// <summary>Parses one record at <paramref name="position"/>; false when the data ends inside it and more may come.</summary>

@@ -5,9 +5,11 @@ namespace Lakehouse.Tests.Ingest;
 
 public sealed class CsvScannerTests
 {
-    static CsvShape Scan(string csv, int chunk = int.MaxValue, byte delimiter = (byte)',', bool header = true)
+    static CsvShape Scan(string csv, int chunk = int.MaxValue, byte delimiter = (byte)',', bool header = true) =>
+        Scan(Encoding.UTF8.GetBytes(csv), chunk, delimiter, header);
+
+    static CsvShape Scan(byte[] bytes, int chunk = int.MaxValue, byte delimiter = (byte)',', bool header = true)
     {
-        var bytes = Encoding.UTF8.GetBytes(csv);
         var scanner = new CsvScanner(delimiter, header);
         for (var offset = 0; offset < bytes.Length; offset += chunk) scanner.Feed(bytes.AsSpan(offset, Math.Min(chunk, bytes.Length - offset)));
         return scanner.Finish();
@@ -74,6 +76,22 @@ public sealed class CsvScannerTests
         Assert.Equal(whole.Types, pieces.Types);
         Assert.Equal(3, pieces.Rows);
         Assert.Equal(["BIGINT", "VARCHAR", "VARCHAR"], pieces.Types);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(int.MaxValue)]
+    public void Text_that_is_not_utf8_names_its_line_and_utf8_cut_by_a_chunk_is_fine(int chunk)
+    {
+        // "é😀" split anywhere by the chunking is still UTF-8; a Latin-1 "é" (one byte, 0xE9) is not.
+        var good = Scan(Encoding.UTF8.GetBytes("name,n\né😀,1\n\"x\ny\",2\n"), chunk);
+        Assert.Equal(2, good.Rows);
+        var latin1 = Encoding.Latin1.GetBytes("name,n\nok,1\n\"multi\nline\",2\ncaf\u00e9,3\n");
+        var error = Assert.Throws<CsvFormatException>(() => Scan(latin1, chunk));
+        Assert.Equal(5, error.Line);
+        Assert.Contains("0xE9 is not UTF-8", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

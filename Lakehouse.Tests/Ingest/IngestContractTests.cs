@@ -241,6 +241,18 @@ public abstract class IngestContractTests
         Assert.Equal(catalog, await client.CatalogSnapshotAsync());
     }
 
+    [Fact]
+    public async Task Text_that_is_not_utf8_is_400_naming_the_line_and_changes_nothing()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        var storage = await client.StorageSnapshotAsync();
+        var latin1 = System.Text.Encoding.Latin1.GetBytes("city,n\nParis,1\nMontr\u00e9al,2\n");
+        await ProblemAssert.IsProblem(await client.IngestAsync("cities", latin1), HttpStatusCode.BadRequest, "line 3: byte 0xE9 is not UTF-8");
+        Assert.Equal(storage, await client.StorageSnapshotAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets/cities", TestContext.Current.CancellationToken)).StatusCode);
+    }
+
     [Theory]
     [InlineData("/v1/ingest/Bad-Name", "name")]
     [InlineData("/v1/ingest/ok?mode=merge", "mode")]
