@@ -108,7 +108,7 @@ internal sealed class CsvScanner
         var at = 0;
         while (Rune.DecodeFromUtf8(records[at..], out _, out var length) == System.Buffers.OperationStatus.Done) at += length;
         var line = firstLine + records[..at].Count((byte)'\n');
-        return new CsvFormatException(line, $"byte 0x{records[at]:X2} is not UTF-8 text. Save the file as UTF-8 (Excel: \"CSV UTF-8\"); exports in Latin-1 or Windows-1252 need converting first (iconv -f WINDOWS-1252 -t UTF-8).");
+        return new CsvFormatException(line, $"byte 0x{records[at]:X2} is not UTF-8 text. Send UTF-8 (Excel: \"CSV UTF-8\"), or declare the file's charset: Content-Type: text/csv; charset=windows-1252.");
     }
 
     /// <summary>Parses one record at <paramref name="position"/>; false when the data ends inside it and more may come.</summary>

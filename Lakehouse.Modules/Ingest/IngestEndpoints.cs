@@ -1,3 +1,4 @@
+using System.Text;
 using Lakehouse.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +11,9 @@ namespace Lakehouse.Ingest;
 
 internal static class IngestEndpoints
 {
+    // Code pages beyond UTF-8/UTF-16/Latin-1 (windows-1252, shift_jis, …) come from this provider.
+    static IngestEndpoints() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
     static readonly string[] RawCsvTypes = ["text/csv", "application/csv", "text/plain", "application/octet-stream"];
 
     public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest);
@@ -30,7 +34,7 @@ internal static class IngestEndpoints
         return TypedResults.Created($"/v1/catalog/datasets/{dataset}", result);
     }
 
-    /// <summary>The CSV bytes: the part named "file" of a multipart form, or the raw body.</summary>
+    /// <summary>The CSV as UTF-8: the part named "file" of a multipart form, or the raw body, transcoded from its declared charset.</summary>
     static async Task<Stream> CsvBodyAsync(HttpRequest request, Stream body)
     {
         var contentType = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed : null;
@@ -44,14 +48,36 @@ internal static class IngestEndpoints
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                     && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
                 {
-                    return section.Body;
+                    return Utf8(section.Body, MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.Charset.Value : null);
                 }
             }
             throw ProblemException.BadRequest("The multipart/form-data body has no part named 'file'.");
         }
-        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase)) return body;
+        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase)) return Utf8(body, contentType.Charset.Value);
         throw ProblemException.UnsupportedMediaType(
             $"Send the CSV as text/csv (curl -H 'Content-Type: text/csv' --data-binary @file.csv) or as multipart/form-data with a part named 'file' (curl -F file=@file.csv); got '{request.ContentType ?? "no content type"}'.");
+    }
+
+    /// <summary>
+    /// The body as UTF-8. A declared charset is honoured (Content-Type: text/csv; charset=windows-1252,
+    /// what Excel's plain "CSV" writes); as browsers do, the Latin-1 labels mean Windows-1252, whose
+    /// extra characters (€, curly quotes) are what such files hold in 0x80–0x9F.
+    /// </summary>
+    static Stream Utf8(Stream body, string? charset)
+    {
+        var name = charset?.Trim('"').ToLowerInvariant();
+        if (name is null or "" or "utf-8" or "utf8" or "us-ascii") return body;
+        if (name is "iso-8859-1" or "latin1" or "l1" or "iso_8859-1" or "cp1252") name = "windows-1252";
+        Encoding encoding;
+        try
+        {
+            encoding = Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            throw ProblemException.UnsupportedMediaType($"The charset '{charset}' is not one this server knows; send UTF-8, or name a standard charset such as windows-1252.");
+        }
+        return Encoding.CreateTranscodingStream(body, encoding, Encoding.UTF8, leaveOpen: true);
     }
 
     static IngestMode ParseMode(string? mode) => mode switch

@@ -13,10 +13,10 @@ public static class LakehouseApi
     public static Task<HttpResponseMessage> IngestAsync(this HttpClient client, string dataset, string csv, string query = "") =>
         client.IngestAsync(dataset, Encoding.UTF8.GetBytes(csv), query);
 
-    public static Task<HttpResponseMessage> IngestAsync(this HttpClient client, string dataset, byte[] csv, string query = "")
+    public static Task<HttpResponseMessage> IngestAsync(this HttpClient client, string dataset, byte[] csv, string query = "", string contentType = "text/csv")
     {
         var content = new ByteArrayContent(csv);
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         return client.PostAsync($"/v1/ingest/{dataset}{query}", content, Cancel);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Lakehouse.Tests.Infrastructure;
@@ -251,6 +252,30 @@ public abstract class IngestContractTests
         await ProblemAssert.IsProblem(await client.IngestAsync("cities", latin1), HttpStatusCode.BadRequest, "line 3: byte 0xE9 is not UTF-8");
         Assert.Equal(storage, await client.StorageSnapshotAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets/cities", TestContext.Current.CancellationToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_declared_charset_is_read_as_such()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        const string text = "city,note\nMontr\u00e9al,\u201cquoted\u201d \u20ac5\n";
+        var windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!.GetBytes(text);
+        Assert.Equal(HttpStatusCode.Created, (await client.IngestAsync("raw", windows1252, contentType: "text/csv; charset=windows-1252")).StatusCode);
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(windows1252);
+        part.Headers.ContentType = MediaTypeHeaderValue.Parse("text/csv; charset=ISO-8859-1"); // a Latin-1 label means Windows-1252, as in browsers
+        form.Add(part, "file", "export.csv");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/v1/ingest/multi", form, TestContext.Current.CancellationToken)).StatusCode);
+
+        foreach (var dataset in new[] { "raw", "multi" })
+        {
+            var rows = (await client.PostAsJsonAsync("/v1/sql", new { sql = $"SELECT city, note FROM {dataset}" }, TestContext.Current.CancellationToken));
+            var row = JsonDocument.Parse(await rows.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0];
+            Assert.Equal("Montr\u00e9al", row[0].GetString());
+            Assert.Equal("\u201cquoted\u201d \u20ac5", row[1].GetString());
+        }
+        await ProblemAssert.IsProblem(await client.IngestAsync("odd", windows1252, contentType: "text/csv; charset=klingon"), HttpStatusCode.UnsupportedMediaType, "klingon");
     }
 
     [Theory]
