@@ -11,9 +11,9 @@ internal sealed class CsvFormatException(long line, string message) : Exception(
 
 /// <summary>
 /// The shape of a whole CSV file: column names, one inferred type per column, whether each column
-/// holds any non-NULL value at all, and the number of data rows.
+/// holds any non-NULL value at all, the number of data rows, and the delimiter it was read with.
 /// </summary>
-internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows, int LongestRecordBytes);
+internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows, int LongestRecordBytes, byte Delimiter);
 
 /// <summary>
 /// One pass over a CSV as its bytes arrive (it runs while the upload is still being received):
@@ -25,9 +25,9 @@ internal sealed class CsvScanner
 {
     public const int MaxRecordBytes = 32 * 1024 * 1024;
 
-    readonly byte _delimiter;
     readonly bool _header;
-    readonly SearchValues<byte> _fieldEnd;
+    byte _delimiter;
+    SearchValues<byte>? _fieldEnd;
     byte[] _buffer = new byte[4 << 20];
     int _length;
     bool _started;
@@ -39,10 +39,16 @@ internal sealed class CsvScanner
     int _columns = -1;
     int _longestRecord;
 
-    public CsvScanner(byte delimiter, bool header)
+    /// <param name="delimiter">The field delimiter, or null to detect it from the file's start (<see cref="DelimiterDetector"/>).</param>
+    public CsvScanner(byte? delimiter, bool header)
+    {
+        _header = header;
+        if (delimiter is { } given) UseDelimiter(given);
+    }
+
+    void UseDelimiter(byte delimiter)
     {
         _delimiter = delimiter;
-        _header = header;
         _fieldEnd = SearchValues.Create(delimiter, (byte)'\n', (byte)'\r');
     }
 
@@ -62,7 +68,7 @@ internal sealed class CsvScanner
         if (_columns < 0) throw new CsvFormatException(1, "the body is empty; send a CSV with a header row and at least one data row.");
         if (_rows == 0) throw new CsvFormatException(_line, "the CSV has a header but no data rows.");
         var types = Enumerable.Range(0, _columns).Select(c => ValueTypes.ColumnType(_masks[c], _sawValue[c])).ToList();
-        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord);
+        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord, _delimiter);
     }
 
     void Scan(bool final)
@@ -71,8 +77,9 @@ internal sealed class CsvScanner
         var position = 0;
         if (!_started)
         {
-            if (data.Length < 3 && !final) return;
+            if (data.Length < (_fieldEnd is null ? DelimiterDetector.SampleBytes : 3) && !final) return;
             if (data.StartsWith("\uFEFF"u8)) position = 3;
+            if (_fieldEnd is null) UseDelimiter(DelimiterDetector.Detect(data[position..], whole: final));
             _started = true;
         }
         var scannedFrom = position;
@@ -155,7 +162,7 @@ internal sealed class CsvScanner
             }
             else
             {
-                var end = data[position..].IndexOfAny(_fieldEnd);
+                var end = data[position..].IndexOfAny(_fieldEnd!);
                 if (end < 0)
                 {
                     if (!final) return false;

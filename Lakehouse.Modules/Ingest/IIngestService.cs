@@ -18,6 +18,7 @@ public enum IngestMode
     Replace,
 }
 
-public sealed record IngestOptions(IngestMode Mode, byte Delimiter, bool Header);
+/// <param name="Delimiter">The field delimiter; null to detect it from the file (comma, semicolon, tab or pipe).</param>
+public sealed record IngestOptions(IngestMode Mode, byte? Delimiter, bool Header);
 
 public sealed record IngestResult(string Dataset, long Rows, DataFile File, IReadOnlyList<ColumnSchema> Schema, long Version, long ElapsedMs);

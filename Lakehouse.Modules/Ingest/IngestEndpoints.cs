@@ -87,14 +87,11 @@ internal static class IngestEndpoints
         _ => throw ProblemException.BadRequest($"mode must be 'append' or 'replace', not '{mode}'."),
     };
 
-    static byte ParseDelimiter(string? delimiter)
+    /// <summary>The delimiter asked for; none means detect it (comma, semicolon, tab or pipe).</summary>
+    static byte? ParseDelimiter(string? delimiter)
     {
-        var value = delimiter switch
-        {
-            null => ",",
-            "tab" or "\\t" => "\t",
-            _ => delimiter,
-        };
+        if (delimiter is null) return null;
+        var value = delimiter is "tab" or "\\t" ? "\t" : delimiter;
         if (value.Length != 1 || value[0] > 127 || value[0] is '"' or '\r' or '\n')
         {
             throw ProblemException.BadRequest($"delimiter must be one ASCII character other than a quote or line break (or 'tab'), not '{delimiter}'.");

@@ -35,7 +35,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
                 await using var duck = DuckDb.OpenInMemory();
                 if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
                 if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
-                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, names, current, options, maxLineBytes), cancellationToken);
+                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, shape, current, options.Header, maxLineBytes), cancellationToken);
                 return current;
             }
             catch (DuckDBException e) when (e.Message.StartsWith("Conversion Error", StringComparison.Ordinal) && Widen(current, names, e.Message))
@@ -60,14 +60,14 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
         return targets.Count > 0;
     }
 
-    static string CopySql(string csvPath, string parquetPath, IReadOnlyList<string> names, IReadOnlyList<string> types, IngestOptions options, int maxLineBytes)
+    static string CopySql(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types, bool header, int maxLineBytes)
     {
-        var columns = string.Join(", ", names.Select((name, i) => $"{DuckDb.Literal(name)}: {DuckDb.Literal(types[i])}"));
-        var delimiter = DuckDb.Literal(((char)options.Delimiter).ToString());
+        var columns = string.Join(", ", shape.Names.Select((name, i) => $"{DuckDb.Literal(name)}: {DuckDb.Literal(types[i])}"));
+        var delimiter = DuckDb.Literal(((char)shape.Delimiter).ToString());
         var maxLine = maxLineBytes.ToString(CultureInfo.InvariantCulture);
         return $$"""
             COPY (SELECT * FROM read_csv({{DuckDb.Literal(csvPath)}}, auto_detect = false, delim = {{delimiter}}, quote = '"', escape = '"',
-                header = {{(options.Header ? "true" : "false")}}, skip = 0, strict_mode = true, allow_quoted_nulls = false,
+                header = {{(header ? "true" : "false")}}, skip = 0, strict_mode = true, allow_quoted_nulls = false,
                 max_line_size = {{maxLine}}, columns = { {{columns}} }))
             TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {{RowGroupSize}})
             """;

@@ -5,10 +5,10 @@ namespace Lakehouse.Tests.Ingest;
 
 public sealed class CsvScannerTests
 {
-    static CsvShape Scan(string csv, int chunk = int.MaxValue, byte delimiter = (byte)',', bool header = true) =>
+    static CsvShape Scan(string csv, int chunk = int.MaxValue, byte? delimiter = (byte)',', bool header = true) =>
         Scan(Encoding.UTF8.GetBytes(csv), chunk, delimiter, header);
 
-    static CsvShape Scan(byte[] bytes, int chunk = int.MaxValue, byte delimiter = (byte)',', bool header = true)
+    static CsvShape Scan(byte[] bytes, int chunk = int.MaxValue, byte? delimiter = (byte)',', bool header = true)
     {
         var scanner = new CsvScanner(delimiter, header);
         for (var offset = 0; offset < bytes.Length; offset += chunk) scanner.Feed(bytes.AsSpan(offset, Math.Min(chunk, bytes.Length - offset)));
@@ -76,6 +76,32 @@ public sealed class CsvScannerTests
         Assert.Equal(whole.Types, pieces.Types);
         Assert.Equal(3, pieces.Rows);
         Assert.Equal(["BIGINT", "VARCHAR", "VARCHAR"], pieces.Types);
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,2\n", ',')]
+    [InlineData("a;b\n1,5;2\n", ';')]                       // decimal commas
+    [InlineData("a,x;b\n1;2\n3;4\n", ';')]                 // a comma in the header alone does not make a comma file
+    [InlineData("a\tb\r\n1\t2\r\n", '\t')]
+    [InlineData("a|b\n\"x|y\"|z\n", '|')]                   // a delimiter inside quotes does not count
+    [InlineData("a,b\n\"1;2\";3\n", ',')]                   // comma first when it splits every record alike
+    [InlineData("note\nfirst; second\n", ',')]             // one column: nothing splits the header and the rows alike
+    [InlineData("a;b\n1;2\n3\n", ',')]                     // ragged: no candidate fits, the scanner will say which line
+    [InlineData("a;b\n\"multi\nline;\";2\n", ';')]
+    public void The_delimiter_is_detected_from_the_first_records(string csv, char delimiter) =>
+        Assert.Equal((byte)delimiter, DelimiterDetector.Detect(Encoding.UTF8.GetBytes(csv), whole: true));
+
+    [Fact]
+    public void A_detected_delimiter_is_the_same_whatever_the_chunking()
+    {
+        var csv = "x;y\n" + string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i};\"v,{i}\"\n"));
+        foreach (var chunk in new[] { 1, 1000, int.MaxValue })
+        {
+            var shape = Scan(Encoding.UTF8.GetBytes(csv), chunk, delimiter: null);
+            Assert.Equal((byte)';', shape.Delimiter);
+            Assert.Equal(["x", "y"], shape.Names);
+            Assert.Equal(20_000, shape.Rows);
+        }
     }
 
     [Theory]

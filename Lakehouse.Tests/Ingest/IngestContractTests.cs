@@ -148,6 +148,32 @@ public abstract class IngestContractTests
     }
 
     [Fact]
+    public async Task Without_a_delimiter_parameter_semicolon_tab_and_pipe_files_are_recognised()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        // A European export: semicolons between fields, commas as decimal marks (so the values stay text).
+        var semicolons = await client.IngestOkAsync("eu", "\uFEFFname;price;qty\r\nTee;\"1,50\";3\r\nMug;2,75;1\r\n");
+        Assert.Equal(["name", "price", "qty"], semicolons.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["VARCHAR", "VARCHAR", "BIGINT"], semicolons.Types());
+        var tabs = await client.IngestOkAsync("tsv", "a\tb\n1\t2\n");
+        Assert.Equal(["BIGINT", "BIGINT"], tabs.Types());
+        var pipes = await client.IngestOkAsync("psv", "a|b\nx|\"y|z\"\n");
+        Assert.Equal(2, pipes.GetProperty("schema").GetArrayLength());
+        // A comma CSV stays one whatever its values hold; a one-column file stays one column.
+        var commas = await client.IngestOkAsync("csv", "a,b\n\"x;y\",z;w\n");
+        Assert.Equal(["a", "b"], commas.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var single = await client.IngestOkAsync("one", "note\nfirst; second\nthird\n");
+        Assert.Equal(["note"], single.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        // An explicit delimiter wins.
+        var asked = await client.IngestOkAsync("asked", "a;b\n1;2\n", "?delimiter=,");
+        Assert.Equal(["a;b"], asked.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var rows = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT name, price, qty FROM eu ORDER BY name" }, TestContext.Current.CancellationToken);
+        Assert.Equal("[[\"Mug\",\"2,75\",1],[\"Tee\",\"1,50\",3]]",
+            JsonDocument.Parse(await rows.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows").GetRawText());
+    }
+
+    [Fact]
     public async Task Multipart_upload_with_a_file_part_is_accepted()
     {
         await using var host = await CreateAsync();
