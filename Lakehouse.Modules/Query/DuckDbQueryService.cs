@@ -92,8 +92,8 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
     }
 
     /// <summary>
-    /// The rows after the first batch: DuckDB's reader fills batches on its own thread, one batch ahead
-    /// of the formatting here. Small results never get this far, so they pay for no thread hop.
+    /// The rows after the first batch: the row source fills batches from DuckDB on its own thread, one
+    /// batch ahead of the formatting here. Small results never get this far, so they pay for no thread hop.
     /// </summary>
     static async Task<long> StreamRestAsync(RowSource source, ResultWriter writer, ResultColumn[] columns, RowBatch spareBatch, CancellationToken cancel)
     {
@@ -118,7 +118,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         }
         finally
         {
-            // Never leave the reader to a producer still running: stop it and wait before it is disposed.
+            // Never leave the row source to a producer still running: stop it and wait before it is disposed.
             await stop.CancelAsync();
             await producer.ContinueWith(_ => { }, TaskScheduler.Default);
         }
