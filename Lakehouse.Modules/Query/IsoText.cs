@@ -8,7 +8,8 @@ namespace Lakehouse.Query;
 /// </summary>
 internal static class IsoText
 {
-    public const int MaxLength = 48;
+    /// <summary>The longest text written: an INTERVAL with every part at its extreme takes 56 bytes.</summary>
+    public const int MaxLength = 64;
 
     // DuckDB's infinite DATE and TIMESTAMP values.
     const long InfiniteDays = int.MaxValue;

@@ -41,9 +41,9 @@ internal sealed class JsonResultWriter : ResultWriter
     public override void End(long rowCount, bool truncated, long elapsedMs)
     {
         _json.Raw("],\"row_count\":"u8);
-        _json.Number(rowCount);
+        _json.Formatted(rowCount);
         _json.Raw(truncated ? ",\"truncated\":true,\"elapsed_ms\":"u8 : ",\"truncated\":false,\"elapsed_ms\":"u8);
-        _json.Number(elapsedMs);
+        _json.Formatted(elapsedMs);
         _json.Byte((byte)'}');
     }
 }

@@ -20,12 +20,6 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
         into.Advance(1);
     }
 
-    public void Number(long value)
-    {
-        value.TryFormat(into.GetSpan(20), out var written, default, CultureInfo.InvariantCulture);
-        into.Advance(written);
-    }
-
     /// <summary>
     /// A string value, escaped: runs without '"', '\\' or control characters are found with a
     /// vectorised search and copied whole (an encoder goes character by character after the first
@@ -73,6 +67,7 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
         into.Advance(6);
     }
 
+    /// <summary>An integer of any width (up to 128 bits) as its digits.</summary>
     public void Formatted<T>(T value)
         where T : IUtf8SpanFormattable
     {
@@ -136,9 +131,7 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
         {
             case ColumnKind.String: String(batch.String(i, row)); break;
             case ColumnKind.Json: Raw(batch.String(i, row)); break;
-            case ColumnKind.Integer:
-                Number(batch.Long(i, row));
-                break;
+            case ColumnKind.Integer: Formatted(batch.Long(i, row)); break;
             case ColumnKind.UInt64: Formatted(batch.Unsigned(i, row)); break;
             case ColumnKind.HugeInt: Formatted(batch.Wide(i, row)); break;
             case ColumnKind.Decimal: Decimal(batch.Wide(i, row), column.Type.Scale); break;

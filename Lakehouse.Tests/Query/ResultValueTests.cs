@@ -182,7 +182,8 @@ public sealed class ResultValueTests
             "123456789012345678.9012345678::DECIMAL(38,10), '0002-01-01 (BC)'::DATE, DATE '10000-01-01', -0.000000000000000000000000000000000001::DECIMAL(38,38), " +
             "TIME '13:14:15.25', INTERVAL '14 months 3 days 04:05:06.5', -(INTERVAL 90 SECOND), INTERVAL 0 DAY, 'a1a2a3a4-b1b2-c1c2-d1d2-d3d4d5d6d7d8'::UUID, " +
             "'\\x00\\xFFab'::BLOB, 'sad'::ENUM('happy', 'sad'), MAP {1: 'one', 2: NULL}, [1.5, NULL]::DOUBLE[2], {'a': [{'b': DATE '2024-01-02'}]}, " +
-            "[]::INTEGER[], NULL::INTEGER[], 340282366920938463463374607431768211455::UHUGEINT")).GetProperty("rows")[0];
+            "[]::INTEGER[], NULL::INTEGER[], 340282366920938463463374607431768211455::UHUGEINT, " +
+            "to_months(-2147483648) + to_days(-2147483648) + to_microseconds(-9223372036854775807)")).GetProperty("rows")[0];
         Assert.Equal("infinity", row[0].GetString());
         Assert.Equal("-infinity", row[1].GetString());
         Assert.Equal("infinity", row[2].GetString());
@@ -208,6 +209,7 @@ public sealed class ResultValueTests
         Assert.Equal("[]", row[22].GetRawText());
         Assert.Equal(JsonValueKind.Null, row[23].ValueKind);
         Assert.Equal("340282366920938463463374607431768211455", row[24].GetRawText());
+        Assert.Equal("P-178956970Y-8M-2147483648DT-2562047788H-54.775807S", row[25].GetString()); // the longest text a value can take
     }
 
     [Fact]
