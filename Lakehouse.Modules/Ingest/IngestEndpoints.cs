@@ -11,8 +11,6 @@ namespace Lakehouse.Ingest;
 
 internal static class IngestEndpoints
 {
-    // Code pages beyond UTF-8/UTF-16/Latin-1 (windows-1252, shift_jis, …) come from this provider.
-    static IngestEndpoints() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     static readonly string[] RawCsvTypes = ["text/csv", "application/csv", "text/plain", "application/octet-stream"];
 
@@ -71,7 +69,8 @@ internal static class IngestEndpoints
         Encoding encoding;
         try
         {
-            encoding = Encoding.GetEncoding(name);
+            // Code pages (windows-1252, shift_jis, …) come from their provider, the Unicode ones are built in.
+            encoding = CodePagesEncodingProvider.Instance.GetEncoding(name) ?? Encoding.GetEncoding(name);
         }
         catch (ArgumentException)
         {
