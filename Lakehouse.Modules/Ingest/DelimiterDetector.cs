@@ -5,8 +5,8 @@ namespace Lakehouse.Ingest;
 /// splits the header into several fields and every sampled record into as many; otherwise the first
 /// of semicolon (European exports, where the comma is the decimal mark), tab and pipe that does so;
 /// otherwise a comma (one column). Quoted fields are skipped, so a delimiter inside quotes never
-/// counts. Only a file whose header has no comma can read differently from a plain comma CSV, and
-/// such a file read with commas is one column holding every field.
+/// counts. Only a file that commas would read as one column holding every field, or refuse as
+/// ragged, can read differently from a plain comma CSV.
 /// </summary>
 internal static class DelimiterDetector
 {
