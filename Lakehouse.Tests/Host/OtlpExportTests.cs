@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Lakehouse.Tests.Host;
 
@@ -22,6 +23,7 @@ public sealed class OtlpExportTests
         var received = new ConcurrentBag<(string Path, string Body)>();
         var receiver = WebApplication.CreateSlimBuilder();
         receiver.WebHost.UseUrls("http://127.0.0.1:0");
+        receiver.Logging.ClearProviders();
         await using var collector = receiver.Build();
         collector.MapPost("/v1/{signal}", async (HttpContext context) =>
         {
