@@ -52,6 +52,9 @@ internal sealed class RowBatch
 
     public int Count { get; set; }
 
+    /// <summary>The bytes of text the batch holds.</summary>
+    public long TextBytes => _strings.Sum(strings => strings?.Used ?? 0L);
+
     // Filling: a row source writes slots [Count, Count + n) column by column, then raises Count.
     public bool[] Nulls(int column) => _nulls[column];
 
@@ -109,6 +112,8 @@ internal sealed class RowBatch
         }
 
         public ReadOnlySpan<byte> Get(int row) => _bytes.AsSpan(_starts[row], _lengths[row]);
+
+        public int Used => _used;
 
         public void Clear() => _used = 0;
     }

@@ -15,7 +15,11 @@ internal sealed unsafe class RowSource : IDisposable
 {
     readonly DuckDBPreparedStatement _prepared;
     readonly long? _maxRows;
+    /// <summary>About how much text one batch may hold.</summary>
+    const long TextBudget = 16 << 20;
+
     readonly ArrayBufferWriter<byte> _scratch = new();
+    readonly int[] _textColumns;
     readonly JsonText _json;
     DuckDBResult _result;
     DuckDBDataChunk? _chunk;
@@ -29,6 +33,7 @@ internal sealed unsafe class RowSource : IDisposable
     {
         _prepared = prepared;
         Columns = columns;
+        _textColumns = [.. Enumerable.Range(0, columns.Length).Where(c => columns[c].Kind is ColumnKind.String)];
         _result = result;
         _maxRows = maxRows;
         _json = new JsonText(_scratch);
@@ -74,6 +79,8 @@ internal sealed unsafe class RowSource : IDisposable
             }
             var count = Math.Min(RowBatch.Capacity - batch.Count, _size - _next);
             if (_maxRows is { } limit) count = (int)Math.Min(count, limit - _taken);
+            count = WithinTextBudget(count, batch);
+            if (count == 0) return;
             for (var column = 0; column < Columns.Length; column++)
             {
                 Copy(Columns[column], column, NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk!, column), count, batch);
@@ -82,6 +89,30 @@ internal sealed unsafe class RowSource : IDisposable
             _taken += count;
             batch.Count += count;
         }
+    }
+
+    /// <summary>
+    /// How many of the next <paramref name="count"/> rows fit the batch's text budget (at least one
+    /// when the batch is empty): with 2,048 rows a batch and three batches in flight, rows of long
+    /// strings would otherwise hold hundreds of megabytes, and memory must not grow with the result.
+    /// </summary>
+    int WithinTextBudget(int count, RowBatch batch)
+    {
+        if (_textColumns.Length == 0) return count;
+        var vectors = _textColumns.Select(c => NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk!, c)).ToArray();
+        var room = TextBudget - batch.TextBytes;
+        for (var row = 0; row < count; row++)
+        {
+            var source = _next + row;
+            foreach (var vector in vectors)
+            {
+                var validity = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
+                if (validity != null && (validity[source >> 6] & (1UL << (source & 63))) == 0) continue;
+                room -= *(uint*)((byte*)NativeMethods.Vectors.DuckDBVectorGetData(vector) + (source * 16L));
+            }
+            if (room < 0) return row == 0 && batch.Count == 0 ? 1 : row;
+        }
+        return count;
     }
 
     bool MoreRows()

@@ -172,6 +172,24 @@ public sealed class ResultValueTests
     }
 
     [Fact]
+    public async Task Rows_of_long_strings_arrive_whole_and_in_order_across_partial_batches()
+    {
+        // 3,000 rows of 20 kB: batches are cut by their text budget in the middle of DuckDB's chunks.
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var result = await QueryAsync(client,
+            "SELECT i, repeat(chr(65 + (i % 26)::INTEGER), 20000) || i::VARCHAR AS s, DATE '2000-01-01' + i::INTEGER AS d FROM range(3000) t(i) ORDER BY i");
+        var rows = result.GetProperty("rows");
+        Assert.Equal(3000, rows.GetArrayLength());
+        for (var i = 0; i < 3000; i++)
+        {
+            Assert.Equal(i, rows[i][0].GetInt64());
+            Assert.Equal(new string((char)('A' + (i % 26)), 20000) + i.ToString(CultureInfo.InvariantCulture), rows[i][1].GetString());
+            Assert.Equal(new DateOnly(2000, 1, 1).AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), rows[i][2].GetString());
+        }
+    }
+
+    [Fact]
     public async Task Edge_values_keep_their_meaning()
     {
         await using var host = new LakehouseFactory();
