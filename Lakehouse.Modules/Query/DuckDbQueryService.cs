@@ -31,7 +31,15 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         using var activity = Telemetry.ActivitySource.StartActivity("query");
         using var timeout = new CancellationTokenSource(_timeout);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        var connection = engine.Rent();
+        DuckDBConnection connection;
+        try
+        {
+            connection = await engine.RentAsync(cancel.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ProblemException(408, "Query timed out", $"All {QueryEngine.Connections} query connections stayed busy for query.timeout ({config.Query.Timeout}); try again when fewer queries run.");
+        }
         try
         {
             await RunAsync(connection, request.Sql, request.MaxRows, format, begin, clock, cancel.Token, timeout, cancellationToken);

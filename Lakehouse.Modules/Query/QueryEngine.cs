@@ -11,10 +11,19 @@ namespace Lakehouse.Query;
 /// </summary>
 internal sealed class QueryEngine : IDisposable
 {
-    const int MaxIdleConnections = 16;
+    /// <summary>Queries that run at once; more wait their turn (all share DuckDB's threads anyway).</summary>
+    public const int Connections = 16;
+
+    /// <summary>
+    /// How far a streaming result may run ahead of its reader. DuckDB counts only a chunk's fixed-size
+    /// part against it (16 bytes per string), so its default (976 KiB, ~40 chunks) let a result of
+    /// 100 kB strings buffer all of its 2 GB; this much keeps about one chunk ahead.
+    /// </summary>
+    const string StreamingBuffer = "1KB";
 
     readonly DuckDBConnection _primary;
     readonly ConcurrentBag<DuckDBConnection> _idle = [];
+    readonly SemaphoreSlim _free = new(Connections, Connections);
     readonly Lock _ddl = new();
 
     public QueryEngine(LakehouseConfig config, IReadOnlyList<string> readableFolders)
@@ -33,6 +42,15 @@ internal sealed class QueryEngine : IDisposable
         Execute(_primary, "SET autoinstall_known_extensions = false");
         Execute(_primary, "SET autoload_known_extensions = false");
         Execute(_primary, "SET enable_external_access = false");
+        // The buffer is a per-connection setting and the lock freezes every setting, so the query
+        // connections are all made now.
+        for (var i = 0; i < Connections; i++)
+        {
+            var connection = _primary.Duplicate();
+            connection.Open();
+            Execute(connection, $"SET streaming_buffer_size = '{StreamingBuffer}'");
+            _idle.Add(connection);
+        }
         Execute(_primary, "SET lock_configuration = true");
     }
 
@@ -48,19 +66,18 @@ internal sealed class QueryEngine : IDisposable
         lock (_ddl) Execute(_primary, $"DROP VIEW IF EXISTS {DuckDb.Identifier(name)}");
     }
 
-    /// <summary>A connection to the shared database for one query; give it back with <see cref="Return"/>.</summary>
-    public DuckDBConnection Rent()
+    /// <summary>A connection to the shared database for one query, when one is free; give it back with <see cref="Return"/>.</summary>
+    public async Task<DuckDBConnection> RentAsync(CancellationToken cancellationToken)
     {
-        if (_idle.TryTake(out var connection)) return connection;
-        connection = _primary.Duplicate();
-        connection.Open();
-        return connection;
+        await _free.WaitAsync(cancellationToken);
+        _idle.TryTake(out var connection);
+        return connection!;
     }
 
     public void Return(DuckDBConnection connection)
     {
-        if (_idle.Count < MaxIdleConnections) _idle.Add(connection);
-        else connection.Dispose();
+        _idle.Add(connection);
+        _free.Release();
     }
 
     static void Execute(DuckDBConnection connection, string sql)

@@ -310,7 +310,8 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var (client, sales) = await WithSalesAsync(host, 500);
-        var answers = await Task.WhenAll(Enumerable.Range(1, 16).Select(async i =>
+        // More queries than the engine has connections (16): the rest wait their turn.
+        var answers = await Task.WhenAll(Enumerable.Range(1, 40).Select(async i =>
             (i, (await SqlOkAsync(client, $"SELECT count(*) FROM sales WHERE id <= {i * 10}")).GetProperty("rows")[0][0].GetInt64())));
         Assert.All(answers, a => Assert.Equal(a.i * 10, a.Item2));
     }
@@ -384,6 +385,20 @@ public sealed class FileSystemQueryTests : QueryContractTests
 {
     protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null) =>
         Task.FromResult(new LakehouseFactory(settings, settings?.GetValueOrDefault("storage:root")));
+
+    [Fact]
+    public async Task Query_connections_keep_streaming_results_about_one_chunk_ahead()
+    {
+        // DuckDB's default read-ahead (976 KiB, counted without string data) buffered whole results of long strings.
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        for (var i = 0; i < 20; i++) // whichever pooled connection answers
+        {
+            var response = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT current_setting('streaming_buffer_size')" }, TestContext.Current.CancellationToken);
+            var setting = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0][0].GetString();
+            Assert.Equal("1000 bytes", setting);
+        }
+    }
 
     [Fact]
     public async Task Duckdb_spills_under_the_temp_folder_not_the_working_directory()
