@@ -99,16 +99,23 @@ internal sealed unsafe class RowSource : IDisposable
     int WithinTextBudget(int count, RowBatch batch)
     {
         if (_textColumns.Length == 0) return count;
-        var vectors = _textColumns.Select(c => NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk!, c)).ToArray();
+        Span<nint> data = stackalloc nint[_textColumns.Length];
+        Span<nint> validity = stackalloc nint[_textColumns.Length];
+        for (var i = 0; i < _textColumns.Length; i++)
+        {
+            var vector = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk!, _textColumns[i]);
+            data[i] = (nint)NativeMethods.Vectors.DuckDBVectorGetData(vector);
+            validity[i] = (nint)NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
+        }
         var room = TextBudget - batch.TextBytes;
         for (var row = 0; row < count; row++)
         {
             var source = _next + row;
-            foreach (var vector in vectors)
+            for (var i = 0; i < data.Length; i++)
             {
-                var validity = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
-                if (validity != null && (validity[source >> 6] & (1UL << (source & 63))) == 0) continue;
-                room -= *(uint*)((byte*)NativeMethods.Vectors.DuckDBVectorGetData(vector) + (source * 16L));
+                var valid = (ulong*)validity[i];
+                if (valid != null && (valid[source >> 6] & (1UL << (source & 63))) == 0) continue;
+                room -= *(uint*)((byte*)data[i] + (source * 16L)); // a duckdb_string_t starts with its length
             }
             if (room < 0) return row == 0 && batch.Count == 0 ? 1 : row;
         }
