@@ -14,35 +14,50 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
 {
     static readonly SearchValues<byte> NeedsQuotes = SearchValues.Create(",\"\r\n"u8);
 
-    public override void Begin(ResultColumn[] columns)
-    {
-        for (var i = 0; i < columns.Length; i++) WriteText(i > 0, Encoding.UTF8.GetBytes(columns[i].Name));
-        Buffer.Write("\r\n"u8);
-    }
+    /// <summary>The most any non-text field takes (a timestamp with a far year, a DECIMAL(38)).</summary>
+    static readonly int FieldMax = Math.Max(DecimalText.MaxLength, IsoText.MaxLength);
 
-    /// <summary>One row; each field is written with the comma before it in one reservation of the buffer.</summary>
-    public override void Row(RowBatch batch, int row, ResultColumn[] columns)
+    public override void Begin(ResultColumn[] columns)
     {
         for (var i = 0; i < columns.Length; i++)
         {
-            var column = columns[i];
-            var separated = i > 0;
-            if (column.Kind == ColumnKind.String && !batch.IsNull(i, row))
-            {
-                WriteText(separated, batch.String(i, row));
-                continue;
-            }
-            if (column.Kind == ColumnKind.Json && !batch.IsNull(i, row))
-            {
-                WriteText(separated, JsonAsText(batch.String(i, row)));
-                continue;
-            }
-            var span = Buffer.GetSpan(DecimalText.MaxLength + IsoText.MaxLength);
-            var start = separated ? 1 : 0;
+            var name = Encoding.UTF8.GetBytes(columns[i].Name);
+            var span = Buffer.GetSpan((2 * name.Length) + 3);
+            var at = i > 0 ? 1 : 0;
             span[0] = (byte)',';
-            Buffer.Advance(start + (batch.IsNull(i, row) ? 0 : Format(span[start..], batch, row, i, column)));
+            Buffer.Advance(at + Text(span[at..], name));
         }
         Buffer.Write("\r\n"u8);
+    }
+
+    /// <summary>
+    /// One row, written into a single reservation of the buffer sized for its worst case (every quote
+    /// doubled): a reservation and an advance per field cost as much as the formatting.
+    /// </summary>
+    public override void Row(RowBatch batch, int row, ResultColumn[] columns)
+    {
+        var need = 2;
+        for (var i = 0; i < columns.Length; i++)
+        {
+            need += 1 + (columns[i].Kind is ColumnKind.String or ColumnKind.Json && !batch.IsNull(i, row) ? (2 * batch.String(i, row).Length) + 2 : FieldMax);
+        }
+        var span = Buffer.GetSpan(need);
+        var at = 0;
+        for (var i = 0; i < columns.Length; i++)
+        {
+            if (i > 0) span[at++] = (byte)',';
+            if (batch.IsNull(i, row)) continue;
+            var column = columns[i];
+            at += column.Kind switch
+            {
+                ColumnKind.String => Text(span[at..], batch.String(i, row)),
+                ColumnKind.Json => Text(span[at..], JsonAsText(batch.String(i, row))), // never longer than its JSON
+                _ => Format(span[at..], batch, row, i, column),
+            };
+        }
+        span[at++] = (byte)'\r';
+        span[at++] = (byte)'\n';
+        Buffer.Advance(at);
     }
 
     static int Format(Span<byte> span, RowBatch batch, int row, int i, ResultColumn column)
@@ -77,31 +92,27 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
     }
 
     /// <summary>A text field, quoted when it holds a comma, quote or line break, or is empty (so that "" is not NULL).</summary>
-    void WriteText(bool separated, ReadOnlySpan<byte> text)
+    static int Text(Span<byte> into, ReadOnlySpan<byte> text)
     {
-        var plain = text.Length > 0 && text.IndexOfAny(NeedsQuotes) < 0;
-        var span = Buffer.GetSpan(plain ? text.Length + 1 : (2 * text.Length) + 3);
-        var length = 0;
-        if (separated) span[length++] = (byte)',';
-        if (plain)
+        if (text.Length > 0 && text.IndexOfAny(NeedsQuotes) < 0)
         {
-            text.CopyTo(span[length..]);
-            Buffer.Advance(length + text.Length);
-            return;
+            text.CopyTo(into);
+            return text.Length;
         }
-        span[length++] = (byte)'"';
+        var at = 0;
+        into[at++] = (byte)'"';
         int quote;
         while ((quote = text.IndexOf((byte)'"')) >= 0)
         {
-            text[..(quote + 1)].CopyTo(span[length..]);
-            length += quote + 1;
-            span[length++] = (byte)'"';
+            text[..(quote + 1)].CopyTo(into[at..]);
+            at += quote + 1;
+            into[at++] = (byte)'"';
             text = text[(quote + 1)..];
         }
-        text.CopyTo(span[length..]);
-        length += text.Length;
-        span[length++] = (byte)'"';
-        Buffer.Advance(length);
+        text.CopyTo(into[at..]);
+        at += text.Length;
+        into[at++] = (byte)'"';
+        return at;
     }
 
     public override void End(long rowCount, bool truncated, long elapsedMs)
