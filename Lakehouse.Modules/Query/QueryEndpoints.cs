@@ -10,14 +10,34 @@ internal static class QueryEndpoints
 {
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/sql", Sql);
 
+    /// <summary>The format the Accept header prefers most (by q), among JSON, CSV and NDJSON; JSON when it names none of them.</summary>
+    static ResultFormat Negotiate(HttpRequest request)
+    {
+        var best = ResultFormat.Json;
+        var bestQuality = -1.0;
+        foreach (var accepted in request.GetTypedHeaders().Accept)
+        {
+            ResultFormat? format = accepted.MediaType.Value?.ToLowerInvariant() switch
+            {
+                "text/csv" => ResultFormat.Csv,
+                "application/x-ndjson" => ResultFormat.Ndjson,
+                "application/json" => ResultFormat.Json,
+                _ => null,
+            };
+            var quality = accepted.Quality ?? 1.0;
+            if (format is { } known && quality > 0 && quality > bestQuality) // q=0 means "not this one"
+            {
+                best = known;
+                bestQuality = quality;
+            }
+        }
+        return best;
+    }
+
     static async Task Sql(HttpContext context, SqlRequest? request, IQueryService queries)
     {
         if (request is null) throw ProblemException.BadRequest("The body must be JSON: {\"sql\": \"SELECT …\", \"max_rows\": N}.");
-        var accept = context.Request.Headers.Accept.ToString();
-        var format = accept.Contains("text/csv", StringComparison.OrdinalIgnoreCase) ? ResultFormat.Csv
-            : accept.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) ? ResultFormat.Ndjson
-            : ResultFormat.Json;
-        await queries.ExecuteAsync(request, format, contentType =>
+        await queries.ExecuteAsync(request, Negotiate(context.Request), contentType =>
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = contentType;

@@ -230,6 +230,22 @@ public sealed class ResultValueTests
         Assert.Equal("P-178956970Y-8M-2147483648DT-2562047788H-54.775807S", row[25].GetString()); // the longest text a value can take
     }
 
+    [Theory]
+    [InlineData("text/csv", "text/csv")]
+    [InlineData("text/csv;q=0.5, application/x-ndjson", "application/x-ndjson")]
+    [InlineData("application/json, text/csv;q=0.1", "application/json")]
+    [InlineData("text/csv;q=0, application/json;q=0.2", "application/json")]
+    [InlineData("text/html, */*;q=0.8", "application/json")]
+    public async Task The_accept_header_picks_the_format_it_prefers_most(string accept, string mediaType)
+    {
+        await using var host = new LakehouseFactory();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql = "SELECT 1 AS one" }) };
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        var response = await host.CreateClient().SendAsync(request, Cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Csv_carries_rendered_values_as_their_text()
     {
