@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Lakehouse.Tests.Infrastructure;
 
@@ -244,6 +245,33 @@ public sealed class ResultValueTests
         var response = await host.CreateClient().SendAsync(request, Cancel);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Results_are_gzipped_for_clients_that_ask_and_stored_objects_never_are()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        const string sql = "SELECT range AS n, 'row ' || range AS label FROM range(50000)";
+        var plain = await (await client.PostAsJsonAsync("/v1/sql", new { sql }, Cancel)).Content.ReadAsByteArrayAsync(Cancel);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql }) };
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await client.SendAsync(request, Cancel);
+        Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
+        var compressed = await response.Content.ReadAsByteArrayAsync(Cancel);
+        using var unzip = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+        var unzipped = new MemoryStream();
+        await unzip.CopyToAsync(unzipped, Cancel);
+        Assert.True(compressed.Length < plain.Length / 2, $"{compressed.Length} gzipped vs {plain.Length} plain");
+        // Same rows (elapsed_ms may differ between the two runs).
+        Assert.Equal(JsonDocument.Parse(plain).RootElement.GetProperty("rows").GetRawText(), JsonDocument.Parse(unzipped.ToArray()).RootElement.GetProperty("rows").GetRawText());
+
+        (await client.PutAsync("/v1/storage/objects/docs/data.json", new StringContent(new string('x', 10_000), Encoding.UTF8, "application/json"), Cancel)).EnsureSuccessStatusCode();
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/v1/storage/objects/docs/data.json");
+        get.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var stored = await client.SendAsync(get, Cancel);
+        Assert.Empty(stored.Content.Headers.ContentEncoding);
+        Assert.Equal(10_000, (await stored.Content.ReadAsByteArrayAsync(Cancel)).Length);
     }
 
     [Fact]
