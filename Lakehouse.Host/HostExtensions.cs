@@ -27,9 +27,8 @@ internal static class HostExtensions
             json.SerializerOptions.DictionaryKeyPolicy = null;
         });
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = NameWhatWasWrong);
-        // Results travel compressed to clients that ask (Accept-Encoding: gzip): 100,000 rows of the
-        // workers dataset as JSON go from 60 MB to 23 MB at the fastest level, still streamed. Stored
-        // objects keep their bytes (their ranges must hold), so only result types are compressed.
+        // Query results travel compressed to clients that ask (Accept-Encoding: gzip): 100,000 rows of
+        // the workers dataset as JSON go from 60 MB to 23 MB at the fastest level, still streamed.
         builder.Services.AddResponseCompression(compression =>
         {
             compression.MimeTypes = ["application/json", "text/csv", "application/x-ndjson"];
@@ -67,7 +66,8 @@ internal static class HostExtensions
     public static WebApplication UseLakehouseHost(this WebApplication app, LakehouseConfig config)
     {
         app.UseExceptionHandler();
-        app.UseResponseCompression();
+        // Only on query results: in the pipeline of every request it cut storage PUT throughput by a quarter.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/v1/sql"), results => results.UseResponseCompression());
         app.UseStatusCodePages();
         if (config.Auth.Keys.Count > 0) app.UseMiddleware<BearerKeyAuthorization>();
         app.MapPrometheusScrapingEndpoint("/metrics");
