@@ -90,6 +90,7 @@ internal sealed class QueryEngine : IDisposable
     public void Dispose()
     {
         while (_idle.TryTake(out var connection)) connection.Dispose();
+        _free.Dispose();
         _primary.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
@@ -9,6 +10,22 @@ namespace Lakehouse.Tests.Infrastructure;
 public static class LakehouseApi
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public static async Task<HttpResponseMessage> SqlAsync(this HttpClient client, string sql, long? maxRows = null, string? accept = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql, max_rows = maxRows }) };
+        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        return await client.SendAsync(request, Cancel);
+    }
+
+    /// <summary>The JSON result of a query that must succeed.</summary>
+    public static async Task<JsonElement> SqlOkAsync(this HttpClient client, string sql, long? maxRows = null)
+    {
+        var response = await client.SqlAsync(sql, maxRows);
+        var body = await response.Content.ReadAsStringAsync(Cancel);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{sql}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
 
     public static Task<HttpResponseMessage> IngestAsync(this HttpClient client, string dataset, string csv, string query = "") =>
         client.IngestAsync(dataset, Encoding.UTF8.GetBytes(csv), query);

@@ -168,9 +168,7 @@ public abstract class IngestContractTests
         // An explicit delimiter wins.
         var asked = await client.IngestOkAsync("asked", "a;b\n1;2\n", "?delimiter=,");
         Assert.Equal(["a;b"], asked.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
-        var rows = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT name, price, qty FROM eu ORDER BY name" }, TestContext.Current.CancellationToken);
-        Assert.Equal("[[\"Mug\",\"2,75\",1],[\"Tee\",\"1,50\",3]]",
-            JsonDocument.Parse(await rows.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows").GetRawText());
+        Assert.Equal("[[\"Mug\",\"2,75\",1],[\"Tee\",\"1,50\",3]]", (await client.SqlOkAsync("SELECT name, price, qty FROM eu ORDER BY name")).GetProperty("rows").GetRawText());
     }
 
     [Fact]
@@ -296,8 +294,7 @@ public abstract class IngestContractTests
 
         foreach (var dataset in new[] { "raw", "multi" })
         {
-            var rows = (await client.PostAsJsonAsync("/v1/sql", new { sql = $"SELECT city, note FROM {dataset}" }, TestContext.Current.CancellationToken));
-            var row = JsonDocument.Parse(await rows.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0];
+            var row = (await client.SqlOkAsync($"SELECT city, note FROM {dataset}")).GetProperty("rows")[0];
             Assert.Equal("Montr\u00e9al", row[0].GetString());
             Assert.Equal("\u201cquoted\u201d \u20ac5", row[1].GetString());
         }

@@ -26,21 +26,6 @@ public abstract class QueryContractTests
         "id,region,amount,paid,day\n" + string.Concat(sales.Select(s =>
             string.Create(CultureInfo.InvariantCulture, $"{s.Id},{s.Region},{s.Amount},{(s.Paid ? "true" : "false")},{s.Day:yyyy-MM-dd}\n")));
 
-    static async Task<HttpResponseMessage> SqlAsync(HttpClient client, string sql, long? maxRows = null, string? accept = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql, max_rows = maxRows }) };
-        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
-        return await client.SendAsync(request, Cancel);
-    }
-
-    static async Task<JsonElement> SqlOkAsync(HttpClient client, string sql, long? maxRows = null)
-    {
-        var response = await SqlAsync(client, sql, maxRows);
-        var body = await response.Content.ReadAsStringAsync(Cancel);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{sql}: {(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
     static async Task<(HttpClient Client, List<Sale> Sales)> WithSalesAsync(LakehouseFactory host, int count = 2000)
     {
         var client = host.CreateClient();
@@ -54,7 +39,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var (client, sales) = await WithSalesAsync(host);
-        var result = await SqlOkAsync(client, "SELECT count(*) AS n, count(amount) AS with_amount, sum(amount) AS total, min(day) AS first_day, max(id) AS top FROM sales");
+        var result = await client.SqlOkAsync("SELECT count(*) AS n, count(amount) AS with_amount, sum(amount) AS total, min(day) AS first_day, max(id) AS top FROM sales");
         var row = result.GetProperty("rows")[0];
         Assert.Equal(sales.Count, row[0].GetInt64());
         Assert.Equal(sales.Count(s => s.Amount is not null), row[1].GetInt64());
@@ -70,7 +55,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var (client, sales) = await WithSalesAsync(host);
-        var result = await SqlOkAsync(client, "SELECT region, count(*), avg(amount), count(*) FILTER (WHERE paid) FROM sales GROUP BY region ORDER BY region");
+        var result = await client.SqlOkAsync("SELECT region, count(*), avg(amount), count(*) FILTER (WHERE paid) FROM sales GROUP BY region ORDER BY region");
         var expected = sales.GroupBy(s => s.Region).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var rows = result.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(expected.Count, rows.Count);
@@ -81,7 +66,7 @@ public abstract class QueryContractTests
             Assert.Equal(expected[i].Where(s => s.Amount is not null).Average(s => s.Amount!.Value), rows[i][2].GetDouble(), 6);
             Assert.Equal(expected[i].Count(s => s.Paid), rows[i][3].GetInt64());
         }
-        var nulls = await SqlOkAsync(client, "SELECT id, amount FROM sales WHERE amount IS NULL ORDER BY id LIMIT 3");
+        var nulls = await client.SqlOkAsync("SELECT id, amount FROM sales WHERE amount IS NULL ORDER BY id LIMIT 3");
         Assert.Equal([7L, 14L, 21L], nulls.GetProperty("rows").EnumerateArray().Select(r => r[0].GetInt64()));
         Assert.All(nulls.GetProperty("rows").EnumerateArray(), r => Assert.Equal(JsonValueKind.Null, r[1].ValueKind));
     }
@@ -91,7 +76,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var client = host.CreateClient();
-        var result = await SqlOkAsync(client,
+        var result = await client.SqlOkAsync(
             "SELECT 42::BIGINT i, 2.5::DOUBLE d, 'x\"y' s, true b, NULL n, DATE '2024-02-29' dt, TIMESTAMP '2024-01-02 03:04:05.5' ts, 1.25::DECIMAL(10,2) amount, [1, 2] l, {'k': 'v'} st");
         var row = result.GetProperty("rows")[0];
         Assert.Equal(42, row[0].GetInt64());
@@ -115,7 +100,7 @@ public abstract class QueryContractTests
         var sql = "SELECT 'q\"b\\s/t' || chr(9) || 'n' || chr(10) || 'r' || chr(13) || ' c' || chr(1) || chr(31) || ' é 😀 ' || chr(8232) || ' end' AS s";
         foreach (var accept in new string?[] { null, "application/x-ndjson" })
         {
-            var body = await (await SqlAsync(client, sql, accept: accept)).Content.ReadAsStringAsync(Cancel);
+            var body = await (await client.SqlAsync(sql, accept: accept)).Content.ReadAsStringAsync(Cancel);
             var value = accept is null
                 ? JsonDocument.Parse(body).RootElement.GetProperty("rows")[0][0].GetString()
                 : JsonDocument.Parse(body.Trim()).RootElement.GetProperty("s").GetString();
@@ -130,13 +115,13 @@ public abstract class QueryContractTests
         var (client, sales) = await WithSalesAsync(host, 50);
         const string sql = "SELECT id, region, amount, paid, day FROM sales ORDER BY id";
 
-        var csv = await SqlAsync(client, sql, accept: "text/csv");
+        var csv = await client.SqlAsync(sql, accept: "text/csv");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         var lines = (await csv.Content.ReadAsStringAsync(Cancel)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("id,region,amount,paid,day", lines[0]);
         Assert.Equal(sales.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Id},{s.Region},{s.Amount},{(s.Paid ? "true" : "false")},{s.Day:yyyy-MM-dd}")), lines[1..]);
 
-        var ndjson = await SqlAsync(client, sql, accept: "application/x-ndjson");
+        var ndjson = await client.SqlAsync(sql, accept: "application/x-ndjson");
         Assert.Equal("application/x-ndjson", ndjson.Content.Headers.ContentType?.MediaType);
         var objects = (await ndjson.Content.ReadAsStringAsync(Cancel)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(sales.Count, objects.Count);
@@ -150,7 +135,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var client = host.CreateClient();
-        var csv = await (await SqlAsync(client, "SELECT NULL::VARCHAR a, '' b, 'x,y' c", accept: "text/csv")).Content.ReadAsStringAsync(Cancel);
+        var csv = await (await client.SqlAsync("SELECT NULL::VARCHAR a, '' b, 'x,y' c", accept: "text/csv")).Content.ReadAsStringAsync(Cancel);
         Assert.Equal("a,b,c\r\n,\"\",\"x,y\"\r\n", csv);
     }
 
@@ -159,11 +144,11 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var (client, _) = await WithSalesAsync(host, 100);
-        var result = await SqlOkAsync(client, "SELECT id FROM sales ORDER BY id", maxRows: 10);
+        var result = await client.SqlOkAsync("SELECT id FROM sales ORDER BY id", maxRows: 10);
         Assert.Equal(10, result.GetProperty("row_count").GetInt64());
         Assert.True(result.GetProperty("truncated").GetBoolean());
         Assert.Equal(10, result.GetProperty("rows").GetArrayLength());
-        var all = await SqlOkAsync(client, "SELECT id FROM sales", maxRows: 100);
+        var all = await client.SqlOkAsync("SELECT id FROM sales", maxRows: 100);
         Assert.False(all.GetProperty("truncated").GetBoolean());
         Assert.True(all.GetProperty("elapsed_ms").GetInt64() >= 0);
     }
@@ -174,13 +159,13 @@ public abstract class QueryContractTests
         await using var host = await CreateAsync();
         var client = host.CreateClient();
         await client.IngestOkAsync("live", "a,b\n1,x\n");
-        Assert.Equal(1, (await SqlOkAsync(client, "SELECT count(*) FROM live")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(1, (await client.SqlOkAsync("SELECT count(*) FROM live")).GetProperty("rows")[0][0].GetInt64());
         await client.IngestOkAsync("live", "a,b\n2,y\n3,z\n");
-        Assert.Equal(3, (await SqlOkAsync(client, "SELECT count(*) FROM live")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(3, (await client.SqlOkAsync("SELECT count(*) FROM live")).GetProperty("rows")[0][0].GetInt64());
         await client.IngestOkAsync("live", "c\n9\n", "?mode=replace");
-        Assert.Equal(9, (await SqlOkAsync(client, "SELECT c FROM live")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(9, (await client.SqlOkAsync("SELECT c FROM live")).GetProperty("rows")[0][0].GetInt64());
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/catalog/datasets/live", Cancel)).StatusCode);
-        await ProblemAssert.IsProblem(await SqlAsync(client, "SELECT * FROM live"), HttpStatusCode.BadRequest, "live");
+        await ProblemAssert.IsProblem(await client.SqlAsync("SELECT * FROM live"), HttpStatusCode.BadRequest, "live");
     }
 
     [Fact]
@@ -194,7 +179,7 @@ public abstract class QueryContractTests
         }
         await using var second = await CreateAsync(Merge(settings, root));
         var client = await second.CreateReadyClientAsync();
-        Assert.Equal(3, (await SqlOkAsync(client, "SELECT sum(a) FROM kept")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(3, (await client.SqlOkAsync("SELECT sum(a) FROM kept")).GetProperty("rows")[0][0].GetInt64());
     }
 
     static Dictionary<string, string> Merge(Dictionary<string, string> settings, TempFolder root) =>
@@ -211,7 +196,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var (client, _) = await WithSalesAsync(host, 10);
-        await ProblemAssert.IsProblem(await SqlAsync(client, sql), HttpStatusCode.BadRequest, detail);
+        await ProblemAssert.IsProblem(await client.SqlAsync(sql), HttpStatusCode.BadRequest, detail);
     }
 
     [Fact]
@@ -220,9 +205,9 @@ public abstract class QueryContractTests
         await using var host = await CreateAsync(new() { ["query:timeout"] = "1s" });
         var client = host.CreateClient();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await ProblemAssert.IsProblem(await SqlAsync(client, "SELECT sum(a.range * b.range) FROM range(2000000) a, range(2000000) b"), HttpStatusCode.RequestTimeout, "query.timeout");
+        await ProblemAssert.IsProblem(await client.SqlAsync("SELECT sum(a.range * b.range) FROM range(2000000) a, range(2000000) b"), HttpStatusCode.RequestTimeout, "query.timeout");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cancelled only after {clock.Elapsed}");
-        Assert.Equal(2, (await SqlOkAsync(client, "SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
+        Assert.Equal(2, (await client.SqlOkAsync("SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
     }
 
     [Fact]
@@ -249,7 +234,7 @@ public abstract class QueryContractTests
             await Task.Delay(50, Cancel);
         }
         Assert.DoesNotContain(host.Logs.Messages, m => m.Contains("Unhandled error", StringComparison.Ordinal));
-        Assert.Equal(2, (await SqlOkAsync(client, "SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
+        Assert.Equal(2, (await client.SqlOkAsync("SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
     }
 
     static bool IsCompleteJson(byte[] body)
@@ -312,7 +297,7 @@ public abstract class QueryContractTests
         var (client, sales) = await WithSalesAsync(host, 500);
         // More queries than the engine has connections (16): the rest wait their turn.
         var answers = await Task.WhenAll(Enumerable.Range(1, 40).Select(async i =>
-            (i, (await SqlOkAsync(client, $"SELECT count(*) FROM sales WHERE id <= {i * 10}")).GetProperty("rows")[0][0].GetInt64())));
+            (i, (await client.SqlOkAsync($"SELECT count(*) FROM sales WHERE id <= {i * 10}")).GetProperty("rows")[0][0].GetInt64())));
         Assert.All(answers, a => Assert.Equal(a.i * 10, a.Item2));
     }
 
@@ -341,10 +326,10 @@ public abstract class QueryContractTests
         await using var host = await CreateAsync();
         var (client, _) = await WithSalesAsync(host, 10);
         var before = await client.StorageSnapshotAsync();
-        var response = await SqlAsync(client, sql);
+        var response = await client.SqlAsync(sql);
         Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.BadRequest, $"{sql}: {(int)response.StatusCode}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(10, (await SqlOkAsync(client, "SELECT count(*) FROM sales")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(10, (await client.SqlOkAsync("SELECT count(*) FROM sales")).GetProperty("rows")[0][0].GetInt64());
         Assert.Equal(before, await client.StorageSnapshotAsync());
     }
 
@@ -355,11 +340,11 @@ public abstract class QueryContractTests
         var (client, _) = await WithSalesAsync(host, 10);
         foreach (var sql in new[] { "COPY (SELECT 1) TO 'x.csv'", "SET threads = 1", "INSERT INTO sales VALUES (1)", "PRAGMA show_tables", "SELECT 1; SELECT 2" })
         {
-            await ProblemAssert.IsProblem(await SqlAsync(client, sql), HttpStatusCode.Forbidden);
+            await ProblemAssert.IsProblem(await client.SqlAsync(sql), HttpStatusCode.Forbidden);
         }
         // Writing inside the data folder itself: the lock-down allows it, the gate must not.
         var target = Path.Combine(host.Root, "datasets", "leak.csv").Replace("'", "''", StringComparison.Ordinal);
-        await ProblemAssert.IsProblem(await SqlAsync(client, $"COPY sales TO '{target}'"), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblem(await client.SqlAsync($"COPY sales TO '{target}'"), HttpStatusCode.Forbidden);
         Assert.False(File.Exists(Path.Combine(host.Root, "datasets", "leak.csv")));
     }
 
@@ -376,7 +361,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync();
         var (client, _) = await WithSalesAsync(host, 10);
-        var result = await SqlOkAsync(client, sql);
+        var result = await client.SqlOkAsync(sql);
         Assert.True(result.GetProperty("row_count").GetInt64() > 0);
     }
 }
@@ -394,8 +379,7 @@ public sealed class FileSystemQueryTests : QueryContractTests
         var client = host.CreateClient();
         for (var i = 0; i < 20; i++) // whichever pooled connection answers
         {
-            var response = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT current_setting('streaming_buffer_size')" }, TestContext.Current.CancellationToken);
-            var setting = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0][0].GetString();
+            var setting = (await client.SqlOkAsync("SELECT current_setting('streaming_buffer_size')")).GetProperty("rows")[0][0].GetString();
             Assert.Equal("1000 bytes", setting);
         }
     }
@@ -404,8 +388,7 @@ public sealed class FileSystemQueryTests : QueryContractTests
     public async Task Duckdb_spills_under_the_temp_folder_not_the_working_directory()
     {
         await using var host = await CreateAsync();
-        var response = await host.CreateClient().PostAsJsonAsync("/v1/sql", new { sql = "SELECT current_setting('temp_directory')" }, TestContext.Current.CancellationToken);
-        var spill = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("rows")[0][0].GetString()!;
+        var spill = (await host.CreateClient().SqlOkAsync("SELECT current_setting('temp_directory')")).GetProperty("rows")[0][0].GetString()!;
         Assert.StartsWith(Path.GetTempPath(), spill, StringComparison.Ordinal);
         Assert.False(spill.StartsWith(Environment.CurrentDirectory, StringComparison.Ordinal), spill);
     }

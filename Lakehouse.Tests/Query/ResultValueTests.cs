@@ -50,16 +50,13 @@ public sealed class ResultValueTests
         + string.Join(", ", columns.Select((c, k) => $"CASE WHEN (i + {k}) % 13 = 0 THEN NULL ELSE {c.Sql} END AS {c.Name}"))
         + " FROM g";
 
-    static async Task<JsonElement> QueryAsync(HttpClient client, string sql, string? accept = null)
+    /// <summary>An NDJSON result as one JSON array of its lines.</summary>
+    static async Task<JsonElement> NdjsonAsync(HttpClient client, string sql)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql }) };
-        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
-        var response = await client.SendAsync(request, Cancel);
+        var response = await client.SqlAsync(sql, accept: "application/x-ndjson");
         var body = await response.Content.ReadAsStringAsync(Cancel);
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        return accept is null
-            ? JsonDocument.Parse(body).RootElement.Clone()
-            : JsonSerializer.SerializeToElement(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList());
+        return JsonSerializer.SerializeToElement(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList());
     }
 
     [Fact]
@@ -69,8 +66,8 @@ public sealed class ResultValueTests
         var client = host.CreateClient();
         var sql = $"SELECT {string.Join(", ", Scalars.Select(c => $"{c.Name}, {c.Name}::VARCHAR AS {c.Name}_text"))} FROM ({Generated(Scalars, Rows)}) ORDER BY i";
 
-        var json = await QueryAsync(client, sql);
-        var ndjson = await QueryAsync(client, sql, "application/x-ndjson");
+        var json = await client.SqlOkAsync(sql);
+        var ndjson = await NdjsonAsync(client, sql);
         var rows = json.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(Rows, rows.Count);
         Assert.Equal(Rows, ndjson.GetArrayLength());
@@ -151,10 +148,10 @@ public sealed class ResultValueTests
         var client = host.CreateClient();
         var columns = Scalars.Append((Name: "tz", Sql: "make_timestamp(((h >> 1) % 2000000000000000)::BIGINT)::TIMESTAMPTZ")).ToList();
         var generated = Generated(columns, Rows);
-        var scalar = (await QueryAsync(client, $"SELECT {string.Join(", ", columns.Select(c => c.Name))} FROM ({generated}) ORDER BY i")).GetProperty("rows");
+        var scalar = (await client.SqlOkAsync($"SELECT {string.Join(", ", columns.Select(c => c.Name))} FROM ({generated}) ORDER BY i")).GetProperty("rows");
         // Every value again, inside a one-element list or a one-field struct (written from DuckDB's child vectors).
         var wrapped = string.Join(", ", columns.Select((c, k) => k % 2 == 0 ? $"[{c.Name}]" : $"{{'v': {c.Name}}}"));
-        var nested = (await QueryAsync(client, $"SELECT {wrapped} FROM ({generated}) ORDER BY i")).GetProperty("rows");
+        var nested = (await client.SqlOkAsync($"SELECT {wrapped} FROM ({generated}) ORDER BY i")).GetProperty("rows");
 
         Assert.Equal(Rows, nested.GetArrayLength());
         for (var r = 0; r < Rows; r++)
@@ -166,7 +163,7 @@ public sealed class ResultValueTests
             }
         }
         // TIMESTAMP WITH TIME ZONE is UTC, marked Z, the same instant as DuckDB's epoch_us.
-        var tz = await QueryAsync(client, $"SELECT tz, epoch_us(tz) FROM ({generated}) WHERE tz IS NOT NULL ORDER BY i LIMIT 50");
+        var tz = await client.SqlOkAsync($"SELECT tz, epoch_us(tz) FROM ({generated}) WHERE tz IS NOT NULL ORDER BY i LIMIT 50");
         Assert.All(tz.GetProperty("rows").EnumerateArray(), row => Assert.Equal(
             DateTime.UnixEpoch.AddTicks(row[1].GetInt64() * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.') + "Z",
             row[0].GetString()));
@@ -178,7 +175,7 @@ public sealed class ResultValueTests
         // 3,000 rows of 20 kB: batches are cut by their text budget in the middle of DuckDB's chunks.
         await using var host = new LakehouseFactory();
         var client = host.CreateClient();
-        var result = await QueryAsync(client,
+        var result = await client.SqlOkAsync(
             "SELECT i, repeat(chr(65 + (i % 26)::INTEGER), 20000) || i::VARCHAR AS s, DATE '2000-01-01' + i::INTEGER AS d FROM range(3000) t(i) ORDER BY i");
         var rows = result.GetProperty("rows");
         Assert.Equal(3000, rows.GetArrayLength());
@@ -195,7 +192,7 @@ public sealed class ResultValueTests
     {
         await using var host = new LakehouseFactory();
         var client = host.CreateClient();
-        var row = (await QueryAsync(client,
+        var row = (await client.SqlOkAsync(
             "SELECT 'infinity'::DATE, '-infinity'::DATE, 'infinity'::TIMESTAMP, '-infinity'::TIMESTAMP, 18446744073709551615::UBIGINT, " +
             "170141183460469231731687303715884105727::HUGEINT, '-9223372036854775808'::BIGINT, '-0.5'::DECIMAL(4,1), " +
             "123456789012345678.9012345678::DECIMAL(38,10), '0002-01-01 (BC)'::DATE, DATE '10000-01-01', -0.000000000000000000000000000000000001::DECIMAL(38,38), " +
@@ -319,7 +316,7 @@ public sealed class ResultValueTests
             "TIMESTAMP '2024-01-01'", "TIMESTAMP '2024-01-01'::TIMESTAMPTZ", "TIMESTAMP '2024-01-01'::TIMESTAMP_NS", "[1, 2]",
             "{'a': 1, 'b': 'x'}", "MAP {'k': 1}", "INTERVAL 1 DAY", "'x'::BLOB", "[[1.5]]",
         ];
-        var result = await QueryAsync(client, $"SELECT {string.Join(", ", values.Select((v, i) => $"{v} AS c{i}, typeof({v}) AS t{i}"))}");
+        var result = await client.SqlOkAsync($"SELECT {string.Join(", ", values.Select((v, i) => $"{v} AS c{i}, typeof({v}) AS t{i}"))}");
         var columns = result.GetProperty("columns").EnumerateArray().ToList();
         var row = result.GetProperty("rows")[0];
         for (var i = 0; i < values.Length; i++) Assert.Equal(row[(2 * i) + 1].GetString(), columns[2 * i].GetProperty("type").GetString());
@@ -332,7 +329,7 @@ public sealed class ResultValueTests
         var client = host.CreateClient();
         var response = await client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT CASE WHEN range = 500 THEN error('boom at 500') ELSE range END FROM range(1000)" }, Cancel);
         await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, "boom at 500");
-        var after = await QueryAsync(client, "SELECT count(*) FROM range(10)");
+        var after = await client.SqlOkAsync("SELECT count(*) FROM range(10)");
         Assert.Equal(10, after.GetProperty("rows")[0][0].GetInt64());
     }
 }
