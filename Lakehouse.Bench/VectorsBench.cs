@@ -10,14 +10,14 @@ namespace Lakehouse.Bench;
 /// build rate on all cores, recall@10 against exact brute force (computed in this run, which is
 /// also the speed anchor at recall 1.0), single-thread queries/s at recall ≥ 0.95, memory per
 /// vector against the raw floats + links, and LHV1 save/load. hnswlib runs on the same data in the
-/// same run as a peer process (tools/hnswlib-bench); FACTS.md's figures stand in if it cannot.
+/// same run as a peer process (tools/hnswlib-bench); docs/dependencies.md's figures stand in if it cannot.
 /// </summary>
 public static class VectorsBench
 {
     const string Workload = "vectors";
     const int Dim = 128;
-    const double HnswlibBuildPerSecond = 6750;     // FACTS.md, one thread
-    const double HnswlibQpsAtRecall095 = 12000;    // FACTS.md, ef=40, one thread
+    const double HnswlibBuildPerSecond = 6750;     // docs/dependencies.md, one thread
+    const double HnswlibQpsAtRecall095 = 12000;    // docs/dependencies.md, ef=40, one thread
 
     public static async Task RunAsync(BenchOptions options)
     {

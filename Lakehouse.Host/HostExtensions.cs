@@ -56,7 +56,7 @@ internal static class HostExtensions
         var request = context.HttpContext.Request;
         context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
         {
-            StatusCodes.Status404NotFound => $"There is no endpoint {request.Method} {request.Path} (see API.md).",
+            StatusCodes.Status404NotFound => $"There is no endpoint {request.Method} {request.Path} (see docs/api.md).",
             StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}.",
             StatusCodes.Status415UnsupportedMediaType => $"This endpoint takes a JSON body: send Content-Type: application/json (not {request.ContentType ?? "none"}).",
             _ => null,

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// CSV → Snappy Parquet with DuckDB's parallel reader and writer, the dialect pinned (FACTS.md:
+/// CSV → Snappy Parquet with DuckDB's parallel reader and writer, the dialect pinned (docs/dependencies.md:
 /// auto-detection silently misreads malformed files) and every column's type given, so DuckDB never
 /// guesses. Our scanner's types are a strict subset of what DuckDB parses; should DuckDB still
 /// refuse a value, that column is read as VARCHAR and the file converted again: an ingest never fails

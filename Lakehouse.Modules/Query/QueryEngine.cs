@@ -36,7 +36,7 @@ internal sealed class QueryEngine : IDisposable
         // Past the memory limit DuckDB spills to ".tmp" in the working directory (which may be the
         // user's checkout) and lets queries read there; a folder of the process's own under the temp dir instead.
         Execute(_primary, $"SET temp_directory = {DuckDb.Literal(Path.Combine(Path.GetTempPath(), "lakehouse-duckdb-spill", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
-        // FACTS.md: this order, on the database the queries use.
+        // docs/dependencies.md: this order, on the database the queries use.
         var folders = string.Join(", ", readableFolders.Select(f => DuckDb.Literal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(f)) + "/")));
         Execute(_primary, $"SET allowed_directories = [{folders}]");
         Execute(_primary, "SET autoinstall_known_extensions = false");

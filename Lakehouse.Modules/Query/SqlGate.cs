@@ -11,7 +11,7 @@ namespace Lakehouse.Query;
 /// statement is prepared (parse and bind errors → 400 with DuckDB's message; a sandbox refusal → 403),
 /// and its prepared statement type must be SELECT (which covers WITH, VALUES, FROM-first, DESCRIBE,
 /// SHOW, SUMMARIZE) or EXPLAIN. The statement it prepared is the one that runs. The lock-down of the database is the second wall, not the only one:
-/// COPY into the data folder and CREATE VIEW still work under it (FACTS.md).
+/// COPY into the data folder and CREATE VIEW still work under it (docs/dependencies.md).
 /// </summary>
 internal static partial class SqlGate
 {
@@ -33,7 +33,7 @@ internal static partial class SqlGate
             // The API's own list of statement kinds, checked on the first word of the parsed statement,
             // so that INSERT, PRAGMA and the like are refused as such (403) even where DuckDB rewrites
             // them (PRAGMA show_tables is a SELECT inside) or cannot bind them (INSERT into a view).
-            // Safety rests on the statement type below; this only narrows it to what API.md names.
+            // Safety rests on the statement type below; this only narrows it to what docs/api.md names.
             var opening = FirstWord().Match(WithoutComments().Replace(sql, " "));
             if (opening.Success && !AllowedOpenings.Contains(opening.Groups[1].Value))
             {

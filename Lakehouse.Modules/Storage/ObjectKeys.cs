@@ -5,7 +5,7 @@ namespace Lakehouse.Storage;
 
 /// <summary>
 /// Object key rules shared by every backend. Keys are checked before they reach a backend: s3rver,
-/// for one, writes a key with ".." outside its data folder (FACTS.md).
+/// for one, writes a key with ".." outside its data folder (docs/dependencies.md).
 /// </summary>
 public static class ObjectKeys
 {

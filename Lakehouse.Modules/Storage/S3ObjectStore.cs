@@ -10,7 +10,7 @@ namespace Lakehouse.Storage;
 
 /// <summary>
 /// Objects in an S3-compatible bucket through the Minio SDK. Reads go through presigned URLs and
-/// our own HttpClient: Minio 7.0.0 throws on every ranged GET (FACTS.md), and a presigned GET also
+/// our own HttpClient: Minio 7.0.0 throws on every ranged GET (docs/dependencies.md), and a presigned GET also
 /// hands back a plain response stream instead of Minio's callback. Writes of unknown length are
 /// spooled to a temp file first so that a size limit trips before anything reaches the bucket;
 /// the SDK then uploads in parts from 5 MiB on.

@@ -8,7 +8,7 @@ namespace Lakehouse.Tests.Host;
 /// <summary>Modules talk to each other only through their public façades, and only along the designed edges.</summary>
 public sealed partial class ArchitectureTests
 {
-    // DESIGN.md: ingest → catalog + storage; query → catalog + storage; vectors → storage; catalog → storage.
+    // docs/design.md: ingest → catalog + storage; query → catalog + storage; vectors → storage; catalog → storage.
     static readonly Dictionary<string, string[]> AllowedDependencies = new()
     {
         ["Storage"] = [],

@@ -1,11 +1,12 @@
 namespace Lakehouse.Tests.Infrastructure;
 
-/// <summary>Where the repository and the shared test data are, found from the test binary upwards.</summary>
+/// <summary>Where the repository and its test data are, found from the test binary upwards.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+    /// <summary>The public test sets the suite reads (Lakehouse.Tests/TestData/README.md names their sources).</summary>
+    public static string TestData => Path.Combine(Root, "Lakehouse.Tests", "TestData");
 
     static string FindRoot()
     {

@@ -16,7 +16,7 @@ public abstract class IngestContractTests
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public static TheoryData<string> SpectrumCases() =>
-        [.. Directory.EnumerateFiles(Path.Combine(RepoPaths.SharedData, "csv-spectrum", "csvs"), "*.csv").Select(path => Path.GetFileNameWithoutExtension(path)!).Order()];
+        [.. Directory.EnumerateFiles(Path.Combine(RepoPaths.TestData, "csv-spectrum", "csvs"), "*.csv").Select(path => Path.GetFileNameWithoutExtension(path)!).Order()];
 
     [Theory]
     [MemberData(nameof(SpectrumCases))]
@@ -24,7 +24,7 @@ public abstract class IngestContractTests
     {
         await using var host = await CreateAsync();
         var client = host.CreateClient();
-        var csvPath = Path.Combine(RepoPaths.SharedData, "csv-spectrum", "csvs", name + ".csv");
+        var csvPath = Path.Combine(RepoPaths.TestData, "csv-spectrum", "csvs", name + ".csv");
         var result = await client.IngestOkAsync("spectrum", await File.ReadAllTextAsync(csvPath, Cancel));
 
         var expected = ExpectedRows(name, csvPath);
@@ -46,7 +46,7 @@ public abstract class IngestContractTests
             var line = File.ReadAllLines(csvPath)[1].Split(',');
             return [new() { ["Contact Phone Number"] = line[0], ["Location Coordinates"] = line[1], ["Cities"] = line[2], ["Counties"] = line[3] }];
         }
-        var json = File.ReadAllText(Path.Combine(RepoPaths.SharedData, "csv-spectrum", "json", name + ".json"));
+        var json = File.ReadAllText(Path.Combine(RepoPaths.TestData, "csv-spectrum", "json", name + ".json"));
         return JsonSerializer.Deserialize<List<Dictionary<string, string?>>>(json)!;
     }
 

@@ -7,7 +7,7 @@ using Lakehouse.Tests.Infrastructure;
 
 namespace Lakehouse.Tests.Storage;
 
-/// <summary>The storage REST contract of API.md, run against each backend by a subclass.</summary>
+/// <summary>The storage REST contract of docs/api.md, run against each backend by a subclass.</summary>
 public abstract class StorageContractTests
 {
     /// <summary>A host on a fresh, empty store of this backend, with extra LAKEHOUSE settings.</summary>

@@ -6,7 +6,7 @@ using Minio;
 
 namespace Lakehouse.Tests.Vectors;
 
-/// <summary>The vectors REST API of API.md, against each storage backend.</summary>
+/// <summary>The vectors REST API of docs/api.md, against each storage backend.</summary>
 public abstract class VectorApiContractTests
 {
     protected abstract Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null);

@@ -1,4 +1,4 @@
-// Patches s3rver 3.7.1 where it breaks with the Minio .NET SDK (shared/FACTS.md lists the five).
+// Patches s3rver 3.7.1 where it breaks with the Minio .NET SDK (docs/dependencies.md lists all six).
 // Every patch must apply or already be applied; anything else fails the install loudly.
 'use strict';
 const fs = require('fs');

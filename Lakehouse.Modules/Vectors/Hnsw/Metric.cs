@@ -12,7 +12,7 @@ public enum Metric
 }
 
 /// <summary>
-/// Distances as API.md defines them: l2 is squared Euclidean, cosine is 1 − cos (vectors are
+/// Distances as docs/api.md defines them: l2 is squared Euclidean, cosine is 1 − cos (vectors are
 /// normalised once on insert, so it is 1 − a·b), dot is −(a·b). Smaller is nearer for all three.
 /// Loops use Vector&lt;T&gt;, which the JIT maps to the widest SIMD the machine has.
 /// </summary>

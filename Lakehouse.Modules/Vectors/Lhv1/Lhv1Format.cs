@@ -7,7 +7,7 @@ using Lakehouse.Vectors.Hnsw;
 namespace Lakehouse.Vectors.Lhv1;
 
 /// <summary>
-/// LHV1, one file per index (API.md): "LHV1", a big-endian u32 envelope length L, L bytes of UTF-8
+/// LHV1, one file per index (docs/api.md): "LHV1", a big-endian u32 envelope length L, L bytes of UTF-8
 /// JSON envelope, then the graph. The envelope is padded with spaces to a fixed 4 KiB (still valid
 /// JSON) so the graph can be streamed out first and the envelope, which carries its length and
 /// CRC-32, written last. Graph bytes, little-endian, slot by slot: flags (1 = free), level, id,
