@@ -15,7 +15,7 @@ internal static class HostExtensions
     public static WebApplicationBuilder AddLakehouseHost(this WebApplicationBuilder builder, LakehouseConfig config)
     {
         builder.WebHost.UseUrls($"http://{config.Host.Bind}");
-        // Each route enforces its own configured body limit (storage.max_put_bytes, ingest.max_ingest_bytes).
+        // Storage PUT and ingest enforce their own limits (up to 256 MiB); JsonBodyLimit bounds every other body.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 
         builder.Logging.SetMinimumLevel(LogLevelOf(config.Log.Level));
@@ -69,7 +69,9 @@ internal static class HostExtensions
         // Only on query results: in the pipeline of every request it cut storage PUT throughput by a quarter.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/v1/sql"), results => results.UseResponseCompression());
         app.UseStatusCodePages();
+        // Both judge the endpoint routing chose, by the metadata it was mapped with.
         if (config.Auth.Keys.Count > 0) app.UseMiddleware<BearerKeyAuthorization>();
+        app.UseMiddleware<JsonBodyLimit>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/health", (ModuleReadiness readiness) => readiness.Pending is { Count: > 0 } pending
             ? Results.Json(new HealthResponse("starting", config.Host.Modules, pending), statusCode: StatusCodes.Status503ServiceUnavailable)

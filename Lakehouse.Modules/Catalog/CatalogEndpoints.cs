@@ -11,10 +11,10 @@ internal static class CatalogEndpoints
 {
     public static void Map(RouteGroupBuilder group)
     {
-        group.MapGet("/datasets", List);
-        group.MapGet("/datasets/{name}", Get);
-        group.MapPut("/datasets/{name}", Register);
-        group.MapDelete("/datasets/{name}", Delete);
+        group.MapGet("/datasets", List).Reads();
+        group.MapGet("/datasets/{name}", Get).Reads();
+        group.MapPut("/datasets/{name}", Register).Writes();
+        group.MapDelete("/datasets/{name}", Delete).Writes();
     }
 
     static Ok<DatasetList> List(ICatalog catalog) =>

@@ -158,6 +158,9 @@ public static partial class ConfigLoader
             Check(ModuleNames.All.Contains(module), $"host.modules names unknown module \"{module}\" (known: {string.Join(", ", ModuleNames.All)}).");
         }
         Check(config.Host.Bind.Contains(':', StringComparison.Ordinal), $"host.bind must be HOST:PORT, not \"{config.Host.Bind}\".");
+        Check(config.Host.MaxJsonBytes > 0, "host.max_json_bytes must be positive.");
+        Check(config.Auth.Keys.Count > 0 || config.Auth.AllowAnonymous || IsLoopback(config.Host.Bind),
+            $"host.bind \"{config.Host.Bind}\" is reachable from other machines and [auth] has no keys, so anyone who can reach it could read and change all data. Add [auth] keys, bind to 127.0.0.1, or set [auth] allow_anonymous = true to serve without keys on purpose.");
         Check(config.Storage.MaxPutBytes > 0, "storage.max_put_bytes must be positive.");
         Check(config.Ingest.MaxIngestBytes > 0, "ingest.max_ingest_bytes must be positive.");
         Check(Duration.TryParse(config.Query.Timeout, out _), $"query.timeout \"{config.Query.Timeout}\" is not a duration like \"30s\", \"500ms\" or \"2m\".");
@@ -168,6 +171,14 @@ public static partial class ConfigLoader
             Check(key.Key.Length > 0, "auth.keys entries need a non-empty key.");
             Check(key.Role is "read_write" or "read_only", $"auth.keys role \"{key.Role}\" must be read_write or read_only.");
         }
+    }
+
+    /// <summary>Whether HOST:PORT only listens on this machine (127.0.0.0/8, ::1, localhost).</summary>
+    static bool IsLoopback(string bind)
+    {
+        var host = bind[..bind.LastIndexOf(':')].Trim('[', ']');
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
     }
 
     static string SnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);

@@ -27,6 +27,7 @@ public sealed class HostSection
 {
     public string Bind { get; set; } = "127.0.0.1:3110";
     public List<string> Modules { get; set; } = [.. ModuleNames.All];
+    public long MaxJsonBytes { get; set; } = 32L * 1024 * 1024;
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }
@@ -107,6 +108,7 @@ public sealed class LogSection
 public sealed class AuthSection
 {
     public List<AuthKey> Keys { get; set; } = [];
+    public bool AllowAnonymous { get; set; }
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }

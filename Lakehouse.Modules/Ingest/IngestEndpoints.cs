@@ -14,7 +14,7 @@ internal static class IngestEndpoints
 
     static readonly string[] RawCsvTypes = ["text/csv", "application/csv", "text/plain", "application/octet-stream"];
 
-    public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest);
+    public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest).Writes().LimitsItsOwnBody("ingest.max_ingest_bytes");
 
     static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header,
         HttpContext context, IIngestService ingest, LakehouseConfig config)

@@ -8,7 +8,7 @@ namespace Lakehouse.Query;
 
 internal static class QueryEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/sql", Sql);
+    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/sql", Sql).Reads();
 
     /// <summary>The format the Accept header prefers most (by q), among JSON, CSV and NDJSON; JSON when it names none of them.</summary>
     static ResultFormat Negotiate(HttpRequest request)

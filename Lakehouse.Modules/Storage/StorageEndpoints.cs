@@ -18,11 +18,11 @@ internal static class StorageEndpoints
 
     public static void Map(RouteGroupBuilder group)
     {
-        group.MapPut("/objects/{**key}", Put);
-        group.MapGet("/objects/{**key}", (HttpContext context, IObjectStore store) => Read(context, store, withBody: true));
-        group.MapMethods("/objects/{**key}", [HttpMethods.Head], (HttpContext context, IObjectStore store) => Read(context, store, withBody: false));
-        group.MapDelete("/objects/{**key}", Delete);
-        group.MapGet("/objects", List);
+        group.MapPut("/objects/{**key}", Put).Writes().LimitsItsOwnBody("storage.max_put_bytes");
+        group.MapGet("/objects/{**key}", (HttpContext context, IObjectStore store) => Read(context, store, withBody: true)).Reads();
+        group.MapMethods("/objects/{**key}", [HttpMethods.Head], (HttpContext context, IObjectStore store) => Read(context, store, withBody: false)).Reads();
+        group.MapDelete("/objects/{**key}", Delete).Writes();
+        group.MapGet("/objects", List).Reads();
     }
 
     static async Task<Created<ObjectInfo>> Put(HttpContext context, IObjectStore store, LakehouseConfig config)

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Lakehouse.Common;
 using Lakehouse.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakehouse.Tests.Host;
 
-public sealed class AuthAndTelemetryTests
+public sealed partial class AuthAndTelemetryTests
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -54,6 +57,46 @@ public sealed class AuthAndTelemetryTests
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Request(HttpMethod.Get, "/v1/catalog/datasets/t", "reader-key"), Cancel)).StatusCode);
     }
 
+    /// <summary>Every /v1 endpoint the host maps, with a path that fills its route parameters.</summary>
+    static List<(string Method, string Path, bool ReadOnly)> MappedV1Endpoints(LakehouseFactory host)
+    {
+        var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/v1/", StringComparison.Ordinal) == true)
+            .ToList();
+        Assert.NotEmpty(endpoints);
+        var undeclared = endpoints.Where(e => e.Metadata.GetMetadata<EndpointAccess>() is null).Select(e => e.DisplayName).ToList();
+        Assert.Empty(undeclared);
+        return [.. endpoints.SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(method => (
+            method,
+            RouteParameter().Replace(e.RoutePattern.RawText!, m => m.Groups[1].Value switch { "key" => "a/b.bin", "name" => "search", "dataset" => "search", _ => "search" }),
+            e.Metadata.GetMetadata<EndpointAccess>()!.ReadOnly)))];
+    }
+
+    [Fact]
+    public async Task A_read_only_key_is_refused_on_every_mapped_write_endpoint_and_allowed_on_every_read()
+    {
+        using var folder = new TempFolder();
+        await using var host = await WithKeysAsync(folder);
+        var client = host.CreateClient();
+        var endpoints = MappedV1Endpoints(host);
+        Assert.Contains(endpoints, e => !e.ReadOnly);
+        Assert.Contains(endpoints, e => e.ReadOnly);
+        foreach (var (method, path, readOnly) in endpoints)
+        {
+            // A body each endpoint could take, so that nothing but the key decides a refusal.
+            var content = path.StartsWith("/v1/ingest", StringComparison.Ordinal) ? new StringContent("a\n1\n", System.Text.Encoding.UTF8, "text/csv")
+                : method is "POST" or "PUT" ? new StringContent("{}", System.Text.Encoding.UTF8, "application/json") : null;
+            var response = await client.SendAsync(Request(new HttpMethod(method), path, "reader-key", content), Cancel);
+            if (readOnly) Assert.True(response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized), $"{method} {path} refused a read_only key: {(int)response.StatusCode}");
+            else await ProblemAssert.IsProblem(response, HttpStatusCode.Forbidden, "read_only");
+        }
+        // Nothing was written; the review found POST /v1/ingest/search taken for a vector search, a 201.
+        var datasets = await (await client.SendAsync(Request(HttpMethod.Get, "/v1/catalog/datasets", "writer-key"), Cancel)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancel);
+        Assert.Equal(0, datasets.GetProperty("datasets").GetArrayLength());
+        var objects = await (await client.SendAsync(Request(HttpMethod.Get, "/v1/storage/objects", "writer-key"), Cancel)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancel);
+        Assert.Equal(0, objects.GetProperty("objects").GetArrayLength());
+    }
+
     [Fact]
     public async Task Metrics_are_served_as_prometheus_text()
     {
@@ -82,4 +125,7 @@ public sealed class AuthAndTelemetryTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/vectors/indexes", Cancel)).StatusCode);
         Assert.Null(host.Services.GetService(typeof(Lakehouse.Catalog.ICatalog)));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{\*{0,2}([a-z]+)\}")]
+    private static partial System.Text.RegularExpressions.Regex RouteParameter();
 }

@@ -142,4 +142,30 @@ public sealed class ConfigLoaderTests
         Assert.Equal("AKIA", config.S3.AccessKeyId);
         Assert.Equal("s3cr3t", config.S3.SecretAccessKey);
     }
+
+    [Theory]
+    [InlineData("0.0.0.0:3110")]
+    [InlineData("[::]:3110")]
+    [InlineData("192.168.1.20:3110")]
+    public void A_bind_other_machines_can_reach_without_keys_is_refused_unless_anonymous_is_on_purpose(string bind)
+    {
+        var error = Assert.Throws<ConfigException>(() => Load(null, ("HOST:BIND", bind)));
+        Assert.Contains("allow_anonymous", error.Message, StringComparison.Ordinal);
+        Assert.Equal(bind, Load(null, ("HOST:BIND", bind), ("AUTH:ALLOW_ANONYMOUS", "true")).Host.Bind);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:3110")]
+    [InlineData("127.0.0.2:0")]
+    [InlineData("[::1]:3110")]
+    [InlineData("localhost:3110")]
+    public void A_loopback_bind_needs_no_keys(string bind) => Assert.Equal(bind, Load(null, ("HOST:BIND", bind)).Host.Bind);
+
+    [Fact]
+    public void A_bind_other_machines_can_reach_with_keys_starts()
+    {
+        using var folder = new TempFolder();
+        var path = WriteToml(folder, "[host]\nbind = \"0.0.0.0:3110\"\n[auth]\nkeys = [{ key = \"k\", role = \"read_only\" }]\n");
+        Assert.Equal("0.0.0.0:3110", Load(path).Host.Bind);
+    }
 }
