@@ -51,17 +51,20 @@ internal sealed class ObjectStoreCatalog : ICatalog
             var page = await _store.ListAsync(DatasetKeys.ManifestPrefix, 1000, cursor, CancellationToken.None);
             foreach (var info in page.Objects.Where(o => o.Key.EndsWith(".json", StringComparison.Ordinal)))
             {
+                // Storage failing is not the manifest's fault: it fails the whole load, which start-up retries.
+                await using var content = await _store.GetAsync(info.Key, null, CancellationToken.None);
+                if (content is null) continue;
+                var bytes = new MemoryStream();
+                await content.Stream.CopyToAsync(bytes);
                 try
                 {
-                    await using var content = await _store.GetAsync(info.Key, null, CancellationToken.None);
-                    if (content is null) continue;
-                    var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(content.Stream, Json)
-                        ?? throw new InvalidDataException("empty manifest");
+                    var manifest = ManifestCheck.Whole(JsonSerializer.Deserialize<DatasetManifest>(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), Json), info.Key);
                     _manifests[manifest.Name] = manifest;
                 }
-                catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
+                catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
                 {
-                    _logger.LogError(e, "Skipping unreadable manifest {Key}", info.Key);
+                    // One bad manifest takes down its own dataset only.
+                    _logger.LogError("Skipping unreadable manifest {Key}: {Reason}", info.Key, e.Message);
                 }
             }
             cursor = page.NextCursor;

@@ -11,6 +11,9 @@ public static class ObjectKeys
 {
     public const int MaxBytes = 1024;
 
+    /// <summary>A segment is a file or folder name on the filesystem backend, where names stop at 255 bytes; S3 refuses it alike.</summary>
+    public const int MaxSegmentBytes = 255;
+
     /// <summary>Why <paramref name="key"/> is not a valid object key, or null when it is.</summary>
     public static string? Problem(string key)
     {
@@ -29,6 +32,10 @@ public static class ObjectKeys
         {
             if (segment.Length == 0) return "the key has an empty segment ('//' or a trailing '/')";
             if (segment is "." or "..") return $"the key has a '{segment}' segment";
+            if (Encoding.UTF8.GetByteCount(segment) is var segmentBytes and > MaxSegmentBytes)
+            {
+                return $"a segment is {segmentBytes} bytes of UTF-8; each part between slashes is at most {MaxSegmentBytes}";
+            }
         }
         return null;
     }

@@ -60,20 +60,24 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
             var page = await store.ListAsync(Prefix, 1000, cursor, cancellationToken);
             foreach (var info in page.Objects.Where(o => o.Key.EndsWith(".lhv1", StringComparison.Ordinal)))
             {
+                // Storage failing is not the file's fault: it fails the whole load, which start-up retries.
+                await using var local = await LocalFile.OpenAsync(store, info.Key, cancellationToken);
+                if (local is null) continue;
+                var clock = Stopwatch.StartNew();
+                VectorIndex index;
                 try
                 {
-                    await using var local = await LocalFile.OpenAsync(store, info.Key, cancellationToken);
-                    if (local is null) continue;
-                    var clock = Stopwatch.StartNew();
-                    var index = await Task.Run(() => Lhv1Format.Read(local.Path), cancellationToken);
-                    var persisted = new Persisted(index) { SavedSequence = index.ChangeSequence };
-                    _indexes.TryAdd(index.Params.Name, persisted);
-                    logger.LogInformation("Loaded vector index {Name} ({Count} items) in {Elapsed} ms", index.Params.Name, index.Count, clock.ElapsedMilliseconds);
+                    index = await Task.Run(() => Lhv1Format.Read(local.Path), cancellationToken);
+                    if (Key(index.Params.Name) != info.Key) throw new InvalidDataException($"it holds index '{index.Params.Name}'");
                 }
-                catch (Exception e) when (e is InvalidDataException or IOException or ProblemException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // Whatever a bad file makes the reader throw, it takes down that index only.
                     logger.LogError("Skipping vector index file {Key}: {Reason}", info.Key, e.Message);
+                    continue;
                 }
+                _indexes.TryAdd(index.Params.Name, new Persisted(index) { SavedSequence = index.ChangeSequence });
+                logger.LogInformation("Loaded vector index {Name} ({Count} items) in {Elapsed} ms", index.Params.Name, index.Count, clock.ElapsedMilliseconds);
             }
             cursor = page.NextCursor;
         }

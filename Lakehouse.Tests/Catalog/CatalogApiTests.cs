@@ -107,4 +107,29 @@ public sealed class CatalogApiTests
         await ProblemAssert.IsProblem(await client.GetAsync("/v1/catalog/datasets/nothing_here", Cancel), HttpStatusCode.NotFound, "nothing_here");
         await ProblemAssert.IsProblem(await client.GetAsync("/v1/catalog/datasets/9lives", Cancel), HttpStatusCode.BadRequest, "name");
     }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"name\":\"other\",\"version\":1,\"schema\":[{\"name\":\"a\",\"type\":\"BIGINT\",\"nullable\":true}],\"files\":[]}")]
+    [InlineData("{\"name\":\"bad\",\"version\":1,\"schema\":null,\"files\":[]}")]
+    [InlineData("{\"name\":\"bad\",\"version\":1,\"schema\":[{\"name\":\"a\",\"type\":\"BIGINT\",\"nullable\":true}],\"files\":[{\"key\":\"../../etc/passwd\",\"row_count\":1,\"size_bytes\":1}]}")]
+    [InlineData("{\"name\":\"bad\",\"version\":1,\"schema\":[{\"name\":\"a\",\"type\":\"BIGINT\",\"nullable\":true}],\"files\":[null]}")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{\"name\":\"bad\",\"version\":\"one\"}")]
+    public async Task A_manifest_that_parses_but_is_not_whole_is_skipped_and_the_others_load(string manifest)
+    {
+        using var root = new TempFolder();
+        await using (var first = new LakehouseFactory(root: root.Path))
+        {
+            await first.CreateClient().IngestOkAsync("good", "a\n1\n");
+        }
+        await File.WriteAllTextAsync(Path.Combine(root.Path, "_catalog", "bad.json"), manifest, Cancel);
+        await using var second = new LakehouseFactory(root: root.Path);
+        var client = await second.CreateReadyClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Cancel)).StatusCode);
+        var names = (await client.JsonAsync("/v1/catalog/datasets")).GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString());
+        Assert.Equal(["good"], names);
+        Assert.Equal(1, (await client.SqlOkAsync("SELECT count(*) AS n FROM good")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Contains(second.Logs.Messages, m => m.Contains("_catalog/bad.json", StringComparison.Ordinal));
+    }
 }

@@ -216,6 +216,20 @@ public abstract class StorageContractTests
     }
 
     [Fact]
+    public async Task Segments_of_255_bytes_work_and_longer_ones_are_400_on_every_backend()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        var longest = string.Join('/', Enumerable.Range(0, 4).Select(i => new string((char)('a' + i), 255))); // 1,023 bytes
+        Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("/v1/storage/objects/" + longest, Bytes([7]), Cancel)).StatusCode);
+        Assert.Equal([7], await client.GetByteArrayAsync("/v1/storage/objects/" + longest, Cancel));
+        var tooLong = "a/" + new string('é', 128); // 256 bytes of UTF-8 in one segment
+        await ProblemAssert.IsProblem(await client.PutAsync("/v1/storage/objects/" + Uri.EscapeDataString(tooLong).Replace("%2F", "/", StringComparison.Ordinal), Bytes([1]), Cancel),
+            HttpStatusCode.BadRequest, "255");
+        Assert.Equal([longest], await ListKeys(client));
+    }
+
+    [Fact]
     public async Task Module_owned_keys_are_readable_but_not_writable()
     {
         await using var host = await CreateAsync();

@@ -91,4 +91,71 @@ public sealed class Lhv1FormatTests
         badJson[8] = (byte)'#';
         Refused(badJson, "JSON");
     }
+
+    /// <summary>The file with its envelope changed by <paramref name="change"/>, padded back to the same length.</summary>
+    internal static byte[] WithEnvelope(byte[] good, Action<System.Text.Json.Nodes.JsonObject> change)
+    {
+        var length = (int)BinaryPrimitives.ReadUInt32BigEndian(good.AsSpan(4));
+        var envelope = System.Text.Json.Nodes.JsonNode.Parse(good.AsSpan(8, length))!.AsObject();
+        change(envelope);
+        var text = System.Text.Encoding.UTF8.GetBytes(envelope.ToJsonString());
+        var bytes = (byte[])good.Clone();
+        bytes.AsSpan(8, length).Fill((byte)' ');
+        text.CopyTo(bytes, 8);
+        return bytes;
+    }
+
+    [Theory]
+    [InlineData("slots", "2147483647", "slots cannot fit")]
+    [InlineData("slots", "-1", "slots cannot fit")]
+    [InlineData("count", "2147483647", "count")]
+    [InlineData("count", "-5", "count")]
+    [InlineData("entry_level", "99", "entry level")]
+    [InlineData("entry_node", "2147483647", "entry point")]
+    [InlineData("params", "null", "no params")]
+    [InlineData("params", "{\"name\":\"Bad Name\",\"dim\":24,\"metric\":\"l2\",\"m\":8,\"ef_construction\":64,\"ef_search\":40}", "params are invalid")]
+    [InlineData("params", "{\"name\":\"sample\",\"dim\":1000000000,\"metric\":\"l2\",\"m\":8,\"ef_construction\":64,\"ef_search\":40}", "params are invalid")]
+    [InlineData("graph_bytes", "9999999999", "truncated")]
+    public void Every_envelope_field_is_checked_against_the_bytes_present_before_anything_is_allocated(string field, string value, string reason)
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "x.lhv1");
+        Lhv1Format.Write(Sample(200), path);
+        File.WriteAllBytes(path, WithEnvelope(File.ReadAllBytes(path), envelope => envelope[field] = System.Text.Json.Nodes.JsonNode.Parse(value)));
+        var error = Assert.Throws<InvalidDataException>(() => Lhv1Format.Read(path));
+        Assert.Contains(reason, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Any_damage_to_a_file_is_refused_as_invalid_data_and_nothing_else()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "x.lhv1");
+        Lhv1Format.Write(Sample(50), path);
+        var good = File.ReadAllBytes(path);
+        var envelopeEnd = 8 + good.AsSpan(8, 4096).LastIndexOfAnyExcept((byte)' ') + 1;
+        var random = new Random(16);
+        var refused = 0;
+        for (var round = 0; round < 2000; round++)
+        {
+            var bytes = (byte[])good.Clone();
+            // Mostly the envelope, which no CRC covers; sometimes the graph, sometimes a cut.
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                var at = random.Next(3) switch { 0 => random.Next(bytes.Length), _ => random.Next(8, envelopeEnd) };
+                bytes[at] = random.Next(4) == 0 ? (byte)"0123456789-"[random.Next(11)] : (byte)random.Next(256);
+            }
+            if (random.Next(10) == 0) bytes = bytes[..random.Next(bytes.Length)];
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                Lhv1Format.Read(path);
+            }
+            catch (InvalidDataException)
+            {
+                refused++;
+            }
+        }
+        Assert.True(refused > 1000, $"only {refused} of 2000 damaged files were refused");
+    }
 }

@@ -222,17 +222,23 @@ public abstract class VectorApiContractTests
             var client = first.CreateClient();
             await PostOkAsync(client, "/v1/vectors/indexes", new { name = "good", dim = 2 }, HttpStatusCode.Created);
             await PostOkAsync(client, "/v1/vectors/indexes", new { name = "bad", dim = 2 }, HttpStatusCode.Created);
+            await PostOkAsync(client, "/v1/vectors/indexes", new { name = "overflowing", dim = 2 }, HttpStatusCode.Created);
             await PostOkAsync(client, "/v1/vectors/indexes/good/items", new { items = new[] { new { id = "a", vector = new[] { 1f, 0f } } } });
         }
-        await CorruptAsync(settings, root.Path, "_vectors/bad.lhv1");
+        await CorruptAsync(settings, root.Path, "_vectors/bad.lhv1", bytes => bytes[..(bytes.Length / 2)]);
+        // The review's case: a slot count no file could hold overflowed at load, outside the per-file catch.
+        await CorruptAsync(settings, root.Path, "_vectors/overflowing.lhv1", bytes => Lhv1FormatTests.WithEnvelope(bytes, envelope => envelope["slots"] = int.MaxValue));
         await using var second = await CreateAsync(settings);
         var again = await second.CreateReadyClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/health", Cancel)).StatusCode);
         Assert.Equal(["good"], (await again.JsonAsync("/v1/vectors/indexes")).GetProperty("indexes").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
         Assert.Equal(1, (await again.JsonAsync("/v1/vectors/indexes/good")).GetProperty("count").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync("/v1/vectors/indexes/overflowing", Cancel)).StatusCode);
+        await PostOkAsync(again, "/v1/vectors/indexes/good/search", new { vector = new[] { 1f, 0f }, k = 1 });
     }
 
-    /// <summary>Cuts a stored object in half behind the host's back (modules own "_" keys, so not via the API).</summary>
-    protected abstract Task CorruptAsync(Dictionary<string, string> settings, string root, string key);
+    /// <summary>Damages a stored object behind the host's back (modules own "_" keys, so not via the API).</summary>
+    protected abstract Task CorruptAsync(Dictionary<string, string> settings, string root, string key, Func<byte[], byte[]> damage);
 
     [Fact]
     public async Task Searches_answer_while_batches_are_inserted()
@@ -272,11 +278,11 @@ public sealed class FileSystemVectorApiTests : VectorApiContractTests
     protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null) =>
         Task.FromResult(new LakehouseFactory(settings, settings?.GetValueOrDefault("storage:root")));
 
-    protected override async Task CorruptAsync(Dictionary<string, string> settings, string root, string key)
+    protected override async Task CorruptAsync(Dictionary<string, string> settings, string root, string key, Func<byte[], byte[]> damage)
     {
         var path = Path.Combine(root, key);
         var bytes = await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken);
-        await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)], TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(path, damage(bytes), TestContext.Current.CancellationToken);
     }
 }
 
@@ -286,7 +292,7 @@ public sealed class S3VectorApiTests(S3TestServer s3) : VectorApiContractTests
 
     protected override Task<Dictionary<string, string>> SharedSettingsAsync() => s3.SettingsForNewBucketAsync();
 
-    protected override async Task CorruptAsync(Dictionary<string, string> settings, string root, string key)
+    protected override async Task CorruptAsync(Dictionary<string, string> settings, string root, string key, Func<byte[], byte[]> damage)
     {
         var endpoint = new Uri(settings["s3:endpoint"]);
         using var minio = new Minio.MinioClient().WithEndpoint(endpoint.Host, endpoint.Port)
@@ -294,7 +300,7 @@ public sealed class S3VectorApiTests(S3TestServer s3) : VectorApiContractTests
         var bucket = settings["s3:bucket"];
         var copy = new MemoryStream();
         await minio.GetObjectAsync(new Minio.DataModel.Args.GetObjectArgs().WithBucket(bucket).WithObject(key).WithCallbackStream(s => s.CopyTo(copy)), TestContext.Current.CancellationToken);
-        var half = new MemoryStream(copy.ToArray()[..(int)(copy.Length / 2)]);
-        await minio.PutObjectAsync(new Minio.DataModel.Args.PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(half).WithObjectSize(half.Length), TestContext.Current.CancellationToken);
+        var damaged = new MemoryStream(damage(copy.ToArray()));
+        await minio.PutObjectAsync(new Minio.DataModel.Args.PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(damaged).WithObjectSize(damaged.Length), TestContext.Current.CancellationToken);
     }
 }

@@ -20,6 +20,7 @@ internal static class Lhv1Format
     const int EnvelopeBytes = 4096;
     const int MaxEnvelopeBytes = 1 << 20;
     const int FormatVersion = 1;
+    const int MaxLevel = 16;
 
     sealed record Envelope(int Version, EnvelopeParams Params, int Count, int Slots, int EntryNode, int EntryLevel, long GraphBytes, uint GraphCrc32);
 
@@ -99,8 +100,25 @@ internal static class Lhv1Format
         }
         if (envelope.Version != FormatVersion) throw new InvalidDataException($"unsupported LHV1 version {envelope.Version}");
         if (envelope.GraphBytes != file.Length - 8 - envelopeLength) throw new InvalidDataException($"the graph should be {envelope.GraphBytes} bytes but {file.Length - 8 - envelopeLength} follow (truncated?)");
-        var p = envelope.Params;
-        var parameters = IndexParams.Validate(p.Name, p.Dim, p.Metric, p.M, p.EfConstruction, p.EfSearch);
+        var p = envelope.Params ?? throw new InvalidDataException("the envelope has no params");
+        IndexParams parameters;
+        try
+        {
+            parameters = IndexParams.Validate(p.Name, p.Dim, p.Metric, p.M, p.EfConstruction, p.EfSearch);
+        }
+        catch (Common.ProblemException e)
+        {
+            throw new InvalidDataException("the envelope's params are invalid: " + e.Message, e);
+        }
+        // The envelope is not covered by the CRC: every count in it is checked against the bytes that
+        // are present before anything is allocated from it (a corrupt slot count once overflowed here).
+        var smallestSlot = 1 + 1 + 4 + (long)parameters.Dim * sizeof(float) + 4 + 4; // flags, level, id, vector, metadata, level-0 links
+        if (envelope.Slots < 0 || envelope.Slots > envelope.GraphBytes / smallestSlot)
+        {
+            throw new InvalidDataException($"the envelope's {envelope.Slots} slots cannot fit in {envelope.GraphBytes} graph bytes");
+        }
+        if (envelope.Count < 0 || envelope.Count > envelope.Slots) throw new InvalidDataException($"the envelope's count {envelope.Count} is not within its {envelope.Slots} slots");
+        if (envelope.EntryLevel is < 0 or > MaxLevel) throw new InvalidDataException($"the envelope's entry level {envelope.EntryLevel} is out of range");
 
         var crc = new Crc32();
         var graphStart = file.Position;
@@ -127,7 +145,7 @@ internal static class Lhv1Format
             {
                 var free = reader.ReadByte() == 1;
                 var level = reader.ReadByte();
-                if (level > 16) throw new InvalidDataException($"slot {slot} has level {level}");
+                if (level > MaxLevel) throw new InvalidDataException($"slot {slot} has level {level}");
                 ids[slot] = ReadText(reader);
                 if (free != (ids[slot] is null)) throw new InvalidDataException($"slot {slot}'s flags and id disagree");
                 reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()));
