@@ -29,7 +29,7 @@ internal static class CatalogEndpoints
     static async Task<Ok<DatasetManifest>> Register(string name, RegisterRequest request, ICatalog catalog, IObjectStore store, CancellationToken cancellationToken)
     {
         Names.Validate(name, "Dataset");
-        var content = await ParquetRegistration.InspectAsync(store, request.Files ?? [], cancellationToken);
+        var content = await ParquetRegistration.InspectAsync(store, name, request.Files ?? [], cancellationToken);
         return TypedResults.Ok(await catalog.UpdateAsync(name, request.ExpectedVersion, _ => content, cancellationToken));
     }
 

@@ -19,7 +19,10 @@ public sealed record DataFile(string Key, long RowCount, long SizeBytes);
 /// <summary>The prefixes a dataset's objects live under.</summary>
 public static class DatasetKeys
 {
-    public static string FilesPrefix(string name) => $"datasets/{name}/";
+    /// <summary>Every dataset's own files live under here, each dataset's in a folder of its name.</summary>
+    public const string FilesRoot = "datasets/";
+
+    public static string FilesPrefix(string name) => $"{FilesRoot}{name}/";
 
     public static string Manifest(string name) => $"_catalog/{name}.json";
 

@@ -14,12 +14,13 @@ public interface ICatalog
     /// <summary>
     /// Writes the next version of <paramref name="name"/>. <paramref name="change"/> sees the current
     /// manifest (null for a new dataset) under the dataset's lock and returns the new schema and
-    /// files; it may throw a ProblemException to refuse, and then nothing changes.
+    /// files; it may throw a ProblemException to refuse, and then nothing changes. Files the change
+    /// drops are deleted when they are under datasets/{name}/ and no manifest names them.
     /// </summary>
     /// <param name="expectedVersion">When given and not the current version (0: must not exist), 409.</param>
     Task<DatasetManifest> UpdateAsync(string name, long? expectedVersion, Func<DatasetManifest?, DatasetContent> change, CancellationToken cancellationToken);
 
-    /// <summary>Removes the dataset and the files under datasets/{name}/; false when it did not exist.</summary>
+    /// <summary>Removes the dataset and the files under datasets/{name}/ it named that no other manifest names; false when it did not exist.</summary>
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>

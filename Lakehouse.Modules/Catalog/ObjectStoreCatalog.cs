@@ -107,6 +107,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
             await _store.PutAsync(DatasetKeys.Manifest(name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(next, Json)), CancellationToken.None);
             _manifests[name] = next;
             await NotifyAsync(new DatasetChange(name, next));
+            await DeleteUnreferencedAsync(name, current?.Files.ExceptBy(next.Files.Select(f => f.Key), f => f.Key) ?? []);
             return next;
         }
         finally
@@ -127,17 +128,27 @@ internal sealed class ObjectStoreCatalog : ICatalog
             await _store.DeleteAsync(DatasetKeys.Manifest(name), CancellationToken.None);
             _manifests.TryRemove(name, out _);
             await NotifyAsync(new DatasetChange(name, null));
-            // Only files this manifest named: an ingest racing this delete may have stored a new file
-            // under the prefix that its own manifest is about to name.
-            foreach (var file in manifest.Files.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(name), StringComparison.Ordinal)))
-            {
-                await _store.DeleteAsync(file.Key, CancellationToken.None);
-            }
+            await DeleteUnreferencedAsync(name, manifest.Files);
             return true;
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Deletes the files a change of <paramref name="dataset"/> dropped, when the dataset owns them
+    /// (they are under its folder) and no manifest names them any more. Only files a manifest named:
+    /// an ingest racing this change may have stored a new file under the folder that its own
+    /// manifest is about to name. Files registered from elsewhere stay: they belong to whoever wrote them.
+    /// </summary>
+    async Task DeleteUnreferencedAsync(string dataset, IEnumerable<DataFile> dropped)
+    {
+        var named = _manifests.Values.SelectMany(m => m.Files).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in dropped.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal) && !named.Contains(f.Key)))
+        {
+            await _store.DeleteAsync(file.Key, CancellationToken.None);
         }
     }
 

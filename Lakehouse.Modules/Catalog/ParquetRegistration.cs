@@ -6,7 +6,7 @@ namespace Lakehouse.Catalog;
 /// <summary>Checks Parquet files another tool put in storage and reads their schema and row counts from the footers.</summary>
 internal static class ParquetRegistration
 {
-    public static async Task<DatasetContent> InspectAsync(IObjectStore store, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public static async Task<DatasetContent> InspectAsync(IObjectStore store, string dataset, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0) throw ProblemException.BadRequest("files must list at least one Parquet object key.");
         if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Count) throw ProblemException.BadRequest("files lists a key more than once.");
@@ -16,6 +16,11 @@ internal static class ParquetRegistration
         foreach (var key in keys)
         {
             ObjectKeys.Validate(key);
+            if (ObjectKeys.IsModuleOwned(key)) throw ProblemException.BadRequest($"files: '{key}' is a module's own object, not a Parquet file of yours.");
+            if (key.StartsWith(DatasetKeys.FilesRoot, StringComparison.Ordinal) && !key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal))
+            {
+                throw ProblemException.BadRequest($"files: '{key}' is in another dataset's folder; a dataset may name only its own files under {DatasetKeys.FilesRoot}, or files outside it.");
+            }
             await using var local = await LocalFile.OpenAsync(store, key, cancellationToken)
                 ?? throw ProblemException.BadRequest($"files: object '{key}' does not exist.");
             ParquetSummary summary;

@@ -47,16 +47,12 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             var stored = await store.PutFileAsync(key, parquetPath, cancellationToken);
             var file = new DataFile(key, summary.RowCount, stored.Size);
             DatasetManifest manifest;
-            IReadOnlyList<DataFile> replaced = [];
             try
             {
                 manifest = await catalog.UpdateAsync(dataset, null, current =>
                 {
-                    if (current is null || options.Mode == IngestMode.Replace)
-                    {
-                        replaced = current?.Files ?? [];
-                        return new DatasetContent(summary.Schema, [file]);
-                    }
+                    // The catalog deletes the files a replace drops once no manifest names them.
+                    if (current is null || options.Mode == IngestMode.Replace) return new DatasetContent(summary.Schema, [file]);
                     // Checked again under the dataset's lock: a concurrent replace may have changed the schema.
                     if (Schemas.Differences(current.Schema, summary.Schema) is { Count: > 0 } differences)
                     {
@@ -69,11 +65,6 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             {
                 await store.DeleteAsync(key, CancellationToken.None);
                 throw;
-            }
-            // After the switch the replaced files are unreferenced: remove those this dataset owns.
-            foreach (var old in replaced.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)))
-            {
-                await store.DeleteAsync(old.Key, CancellationToken.None);
             }
             logger.LogInformation("Ingested {Rows} rows into {Dataset} v{Version} in {Elapsed} ms (receive+scan {Received} ms, convert {Convert} ms, store+commit {Store} ms)",
                 summary.RowCount, dataset, manifest.Version, clock.ElapsedMilliseconds, received, converted - received, clock.ElapsedMilliseconds - converted);

@@ -66,6 +66,32 @@ public sealed class CatalogApiTests
     }
 
     [Fact]
+    public async Task Datasets_own_their_files_and_never_delete_one_another_manifest_names()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var owned = (await client.IngestOkAsync("owner", "id\n1\n")).GetProperty("file").GetProperty("key").GetString()!;
+        // What the review found: registering another dataset's file, then deleting the other, broke the first.
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "thief", new { files = new[] { owned } }), HttpStatusCode.BadRequest, "another dataset's folder");
+        await ProblemAssert.IsProblem(await RegisterAsync(client, "thief", new { files = new[] { "_catalog/owner.json" } }), HttpStatusCode.BadRequest, "module's own");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets/thief", Cancel)).StatusCode);
+
+        // A file registered from elsewhere stays when its dataset goes; one in the dataset's own folder goes with the last manifest naming it.
+        var external = await PutParquetAsync(client, "exports/x.parquet", "id\n2\n");
+        var own = await PutParquetAsync(client, "datasets/ext/y.parquet", "id\n3\n");
+        Assert.Equal(HttpStatusCode.OK, (await RegisterAsync(client, "ext", new { files = new[] { external, own } })).StatusCode);
+        Assert.Equal(5, (await client.SqlOkAsync("SELECT sum(id) FROM ext")).GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await RegisterAsync(client, "ext", new { files = new[] { external } })).StatusCode);
+        var keys = (await client.StorageSnapshotAsync()).Split('\n');
+        Assert.DoesNotContain(keys, k => k.StartsWith(own, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/catalog/datasets/ext", Cancel)).StatusCode);
+        keys = (await client.StorageSnapshotAsync()).Split('\n');
+        Assert.Contains(keys, k => k.StartsWith(external, StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith(owned, StringComparison.Ordinal));
+        Assert.Equal(1, (await client.SqlOkAsync("SELECT count(*) FROM owner")).GetProperty("rows")[0][0].GetInt64());
+    }
+
+    [Fact]
     public async Task Delete_removes_the_manifest_and_the_datasets_files()
     {
         await using var host = new LakehouseFactory();
