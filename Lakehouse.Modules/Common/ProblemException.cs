@@ -18,4 +18,6 @@ public sealed class ProblemException(int status, string title, string detail, Ex
     public static ProblemException TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
     public static ProblemException UnsupportedMediaType(string detail) => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
     public static ProblemException RangeNotSatisfiable(string detail) => new(StatusCodes.Status416RangeNotSatisfiable, "Range not satisfiable", detail);
+    public static ProblemException Unavailable(string detail, Exception? inner = null) => new(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail, inner);
+    public static ProblemException InsufficientStorage(string detail, Exception? inner = null) => new(StatusCodes.Status507InsufficientStorage, "Insufficient storage", detail, inner);
 }

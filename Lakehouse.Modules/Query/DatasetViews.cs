@@ -9,7 +9,10 @@ namespace Lakehouse.Query;
 /// Keeps one view per catalog dataset: built for every dataset at start, then changed by the
 /// catalog's own change notifications, which complete before the catalog call returns, so the next
 /// query sees an ingest, replace or delete at once. On the filesystem backend views read the
-/// Parquet files in place; on S3 they read the read-through cache.
+/// Parquet files in place; on S3 they read the read-through cache. A view that could not follow
+/// its change (S3 did not answer while the cache filled) is marked behind, and every query first
+/// brings the views that are behind up to their catalog version, or is refused with a 503: a query
+/// never reads a dataset's old data after the change was acknowledged.
 /// </summary>
 internal sealed class DatasetViews
 {
@@ -20,20 +23,56 @@ internal sealed class DatasetViews
     readonly QueryEngine _engine;
     readonly ParquetCache? _cache;
     readonly LoadOnce _started;
+    readonly ConcurrentDictionary<string, bool> _behind = new(StringComparer.Ordinal);
 
     public DatasetViews(ICatalog catalog, IObjectStore store, QueryEngine engine, ParquetCache? cache)
     {
         (_catalog, _store, _engine, _cache) = (catalog, store, engine, cache);
         // Subscribed first, so no change between the start-up pass and now is missed (a newer version wins).
-        catalog.OnChanged(change => ApplyAsync(change.Name, change.Manifest, CancellationToken.None));
+        catalog.OnChanged(change => FollowAsync(change.Name, change.Manifest));
         _started = new LoadOnce(async () =>
         {
             foreach (var manifest in catalog.List()) await ApplyAsync(manifest.Name, manifest, CancellationToken.None);
         });
     }
 
-    /// <summary>Every dataset has its view; queries wait for this, so none fails on a view still being built at start.</summary>
+    /// <summary>Every dataset has its view; start-up waits for this, so no query fails on a view still being built.</summary>
     public Task EnsureStartedAsync() => _started.EnsureAsync();
+
+    /// <summary>
+    /// Every dataset's view is at its catalog version: queries wait for the start-up pass, then bring
+    /// any view that is behind up to date, and are refused (503) while one cannot be.
+    /// </summary>
+    public async Task EnsureCurrentAsync(CancellationToken cancellationToken)
+    {
+        await EnsureStartedAsync();
+        foreach (var name in _behind.Keys)
+        {
+            try
+            {
+                await ApplyAsync(name, _catalog.Get(name), cancellationToken);
+                _behind.TryRemove(name, out _);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw ProblemException.Unavailable($"Dataset '{name}' changed, but its data could not be made readable yet ({e.Message}); the query would read the old data. Retry once storage answers.", e);
+            }
+        }
+    }
+
+    async Task FollowAsync(string name, DatasetManifest? manifest)
+    {
+        try
+        {
+            await ApplyAsync(name, manifest, CancellationToken.None);
+            _behind.TryRemove(name, out _);
+        }
+        catch
+        {
+            _behind[name] = true;
+            throw;
+        }
+    }
 
     async Task ApplyAsync(string name, DatasetManifest? manifest, CancellationToken cancellationToken)
     {

@@ -26,7 +26,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
     {
         if (string.IsNullOrWhiteSpace(request.Sql)) throw ProblemException.BadRequest("sql is required: the statement to run.");
         if (request.MaxRows is < 0) throw ProblemException.BadRequest("max_rows must be 0 or more.");
-        await views.EnsureStartedAsync();
+        await views.EnsureCurrentAsync(cancellationToken);
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("query");
         using var timeout = new CancellationTokenSource(_timeout);

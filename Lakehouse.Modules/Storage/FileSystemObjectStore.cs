@@ -44,9 +44,10 @@ internal sealed class FileSystemObjectStore : IObjectStore
             }
             MoveIntoPlace(temp, target, key);
         }
-        catch
+        catch (Exception e)
         {
             File.Delete(temp);
+            if (DiskFull(e, key) is { } full) throw full;
             throw;
         }
         return Info(key, new FileInfo(target));
@@ -66,9 +67,10 @@ internal sealed class FileSystemObjectStore : IObjectStore
             }
             MoveIntoPlace(temp, target, key);
         }
-        catch
+        catch (Exception e)
         {
             File.Delete(temp);
+            if (DiskFull(e, key) is { } full) throw full;
             throw;
         }
         return Task.FromResult(Info(key, new FileInfo(target)));
@@ -96,6 +98,12 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
+    /// <summary>A write that failed for want of space (ENOSPC, EDQUOT) as a 507 the operator can act on; null for any other failure.</summary>
+    ProblemException? DiskFull(Exception e, string key) =>
+        e is IOException { HResult: 28 or 122 }
+            ? ProblemException.InsufficientStorage($"The storage root {_root} is full (or over quota); '{key}' was not stored and nothing changed. Free space or move storage.root.", e)
+            : null;
+
     // A file system cannot hold both "a" and "a/b"; S3 can. Say so rather than fail obscurely.
     static ProblemException KeyConflict(string key, string? other = null, Exception? inner = null) =>
         new(409, "Conflict", other is null
@@ -120,7 +128,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return Task.FromResult(file.Exists ? Info(key, file) : null);
     }
 
-    public Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    public Task<ObjectContent?> GetAsync(string key, RangeRequest? range, CancellationToken cancellationToken)
     {
         if (IsHidden(key)) return Task.FromResult<ObjectContent?>(null);
         FileStream stream;
@@ -135,9 +143,14 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
         var info = new ObjectInfo(key, stream.Length, ETagOf(stream.Length, File.GetLastWriteTimeUtc(stream.SafeFileHandle)),
             File.GetLastWriteTimeUtc(stream.SafeFileHandle));
-        var slice = range ?? new ByteRange(0, info.Size);
-        stream.Position = slice.Offset;
-        return Task.FromResult<ObjectContent?>(new ObjectContent(info, slice, stream));
+        var slice = range is { } requested ? requested.Resolve(info.Size) : new ByteRange(0, info.Size);
+        if (slice is null)
+        {
+            stream.Dispose();
+            throw StorageErrors.RangeOutside(key, range!.Value, info.Size);
+        }
+        stream.Position = slice.Value.Offset;
+        return Task.FromResult<ObjectContent?>(new ObjectContent(info, slice.Value, stream));
     }
 
     public Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken)

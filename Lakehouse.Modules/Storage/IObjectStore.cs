@@ -21,8 +21,13 @@ public interface IObjectStore
     /// <summary>The object's metadata, or null when it does not exist.</summary>
     Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Opens the object, or the byte range of it, for streaming; null when it does not exist.</summary>
-    Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken);
+    /// <summary>
+    /// Opens the object, or the requested byte range of it, for streaming; null when it does not
+    /// exist. Its info and range describe the very bytes the stream yields (one read, not a stat and
+    /// then a read that an overwrite in between could make disagree); a range the object does not
+    /// reach is a 416. The stream fails rather than end early.
+    /// </summary>
+    Task<ObjectContent?> GetAsync(string key, RangeRequest? range, CancellationToken cancellationToken);
 
     /// <summary>Keys starting with <paramref name="prefix"/> after <paramref name="cursor"/>, in ascending UTF-8 byte order.</summary>
     Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken);
@@ -45,6 +50,19 @@ public sealed record ObjectPage(IReadOnlyList<ObjectInfo> Objects, string? NextC
 public readonly record struct ByteRange(long Offset, long Length)
 {
     public long Last => Offset + Length - 1;
+}
+
+/// <summary>A byte range as HTTP asks for one: From..To inclusive, From to the end (To null), or the last To bytes (From null).</summary>
+public readonly record struct RangeRequest(long? From, long? To)
+{
+    /// <summary>The bytes this asks for of an object of <paramref name="size"/> bytes, or null when it reaches none of them.</summary>
+    public ByteRange? Resolve(long size)
+    {
+        var (from, to) = From is { } start ? (start, Math.Min(To ?? size - 1, size - 1)) : (Math.Max(0, size - (To ?? 0)), size - 1);
+        return from >= size || to < from ? null : new ByteRange(from, to - from + 1);
+    }
+
+    public override string ToString() => $"bytes={From}-{To}";
 }
 
 /// <summary>An open object: <see cref="Stream"/> yields exactly the bytes of <see cref="Range"/>.</summary>

@@ -9,7 +9,11 @@ namespace Lakehouse.Storage;
 /// </summary>
 public static class ObjectKeys
 {
-    public const int MaxBytes = 1024;
+    /// <summary>
+    /// S3 takes 1,024 bytes, but Minio 7.0.0 refuses object names over 512 characters before sending
+    /// them, so the S3 backend could not store longer keys: every backend refuses them alike.
+    /// </summary>
+    public const int MaxBytes = 512;
 
     /// <summary>A segment is a file or folder name on the filesystem backend, where names stop at 255 bytes; S3 refuses it alike.</summary>
     public const int MaxSegmentBytes = 255;

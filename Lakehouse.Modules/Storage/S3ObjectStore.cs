@@ -146,30 +146,80 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    public async Task<ObjectContent?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    /// <summary>
+    /// One GET, whose own headers give the size, ETag and range of the bytes it streams: a stat first
+    /// and a read after could describe two different versions of an overwritten object. A suffix
+    /// range (the last n bytes) needs the size first, because s3rver reads "bytes=-n" as the first
+    /// n bytes; the GET then asks for explicit offsets and is retried if the size moved meanwhile.
+    /// </summary>
+    public async Task<ObjectContent?> GetAsync(string key, RangeRequest? range, CancellationToken cancellationToken)
     {
-        var info = await HeadAsync(key, cancellationToken);
-        if (info is null) return null;
-        var slice = range ?? new ByteRange(0, info.Size);
-        HttpResponseMessage response;
-        try
+        ObjectKeys.Validate(key);
+        await EnsureBucketAsync(CancellationToken.None);
+        for (var attempt = 0; ; attempt++)
         {
-            var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key).WithExpiry(600));
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            if (range is { } r) request.Headers.Range = new RangeHeaderValue(r.Offset, r.Last);
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            long? expectedSize = null;
+            var asked = range;
+            if (range is { From: null, To: { } suffix })
+            {
+                expectedSize = (await HeadAsync(key, cancellationToken))?.Size;
+                if (expectedSize is not { } size) return null;
+                asked = new RangeRequest(Math.Max(0, size - suffix), null);
+            }
+            HttpResponseMessage response;
+            try
+            {
+                var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key).WithExpiry(600));
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                if (asked is { } r) request.Headers.Range = new RangeHeaderValue(r.From, r.To);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                response.Dispose();
+                throw StorageErrors.RangeOutside(key, range!.Value, expectedSize);
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                response.Dispose();
+                throw Unavailable(new HttpRequestException($"GET {key} answered {(int)response.StatusCode}"));
+            }
+            var (info, slice) = Described(key, response);
+            if (expectedSize is { } before && info.Size != before && attempt < 3)
+            {
+                response.Dispose(); // overwritten between the size and the read: ask again
+                continue;
+            }
+            if (range is not null && response.StatusCode != HttpStatusCode.PartialContent)
+            {
+                response.Dispose();
+                throw Unavailable(new HttpRequestException($"GET {key} ignored the range it was asked for"));
+            }
+            return new ObjectContent(info, slice, new ExactLengthStream(await response.Content.ReadAsStreamAsync(cancellationToken), slice.Length));
         }
-        catch (Exception e) when (IsUnavailable(e))
+    }
+
+    /// <summary>The object and the byte range a GET response carries, from its own headers.</summary>
+    static (ObjectInfo Info, ByteRange Slice) Described(string key, HttpResponseMessage response)
+    {
+        var headers = response.Content.Headers;
+        var etag = response.Headers.ETag?.Tag.Trim('"') ?? throw Unavailable(new HttpRequestException($"GET {key} answered without an ETag"));
+        var modified = headers.LastModified ?? DateTimeOffset.UnixEpoch;
+        if (headers.ContentRange is { From: { } from, To: { } to, Length: { } total })
         {
-            throw Unavailable(e);
+            return (new ObjectInfo(key, total, etag, modified), new ByteRange(from, to - from + 1));
         }
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            response.Dispose();
-            return null; // deleted since the stat
-        }
-        response.EnsureSuccessStatusCode();
-        return new ObjectContent(info, slice, await response.Content.ReadAsStreamAsync(cancellationToken));
+        var size = headers.ContentLength ?? throw Unavailable(new HttpRequestException($"GET {key} answered without a length"));
+        return (new ObjectInfo(key, size, etag, modified), new ByteRange(0, size));
     }
 
     public async Task<ObjectPage> ListAsync(string prefix, int limit, string? cursor, CancellationToken cancellationToken)

@@ -42,30 +42,31 @@ internal static class StorageEndpoints
     {
         var key = Key(context);
         var range = RequestedRange(context);
-        var info = await store.HeadAsync(key, context.RequestAborted) ?? throw MissingObject(key);
-        var slice = range is null ? (ByteRange?)null : Resolve(range, info);
         var response = context.Response;
+        if (!withBody)
+        {
+            var info = await store.HeadAsync(key, context.RequestAborted) ?? throw MissingObject(key);
+            var slice = range is { } asked ? asked.Resolve(info.Size) ?? throw StorageErrors.RangeOutside(key, asked, info.Size) : (ByteRange?)null;
+            Describe(response, info, slice);
+            return;
+        }
+        // Headers and body come from the one read, so they describe the same version of the object.
+        await using var content = await store.GetAsync(key, range, context.RequestAborted) ?? throw MissingObject(key);
+        Describe(response, content.Info, range is null ? null : content.Range);
+        // Disable response buffering so a 256 MiB object streams through a fixed-size buffer.
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await CopyExactlyAsync(content.Stream, response.Body, content.Range.Length, context.RequestAborted);
+    }
+
+    static void Describe(HttpResponse response, ObjectInfo info, ByteRange? slice)
+    {
         response.Headers.ETag = $"\"{info.ETag}\"";
         response.Headers.LastModified = info.LastModified.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.AcceptRanges = "bytes";
         response.ContentType = "application/octet-stream";
-        if (!withBody)
-        {
-            response.ContentLength = slice?.Length ?? info.Size;
-            response.StatusCode = slice is null ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent;
-            return;
-        }
-        await using var content = await store.GetAsync(key, slice, context.RequestAborted) ?? throw MissingObject(key);
-        response.Headers.ETag = $"\"{content.Info.ETag}\"";
-        response.ContentLength = content.Range.Length;
-        if (slice is not null)
-        {
-            response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = $"bytes {content.Range.Offset}-{content.Range.Last}/{content.Info.Size}";
-        }
-        // Disable response buffering so a 256 MiB object streams through a fixed-size buffer.
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await CopyExactlyAsync(content.Stream, response.Body, content.Range.Length, context.RequestAborted);
+        response.ContentLength = slice?.Length ?? info.Size;
+        response.StatusCode = slice is null ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent;
+        if (slice is { } s) response.Headers.ContentRange = $"bytes {s.Offset}-{s.Last}/{info.Size}";
     }
 
     static async Task CopyExactlyAsync(Stream source, Stream destination, long length, CancellationToken cancellationToken)
@@ -143,33 +144,13 @@ internal static class StorageEndpoints
         return key;
     }
 
-    static RangeItemHeaderValue? RequestedRange(HttpContext context)
+    static RangeRequest? RequestedRange(HttpContext context)
     {
         var header = context.Request.Headers.Range;
         if (header.Count == 0) return null;
         // Only a single byte range is served; anything else is ignored and the whole object sent (RFC 9110 §14.2).
         return RangeHeaderValue.TryParse(header.ToString(), out var value) && value.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase)
-            && value.Ranges.Count == 1 ? value.Ranges.First() : null;
-    }
-
-    static ByteRange Resolve(RangeItemHeaderValue range, ObjectInfo info)
-    {
-        long from, to;
-        if (range.From is { } start)
-        {
-            from = start;
-            to = Math.Min(range.To ?? info.Size - 1, info.Size - 1);
-        }
-        else
-        {
-            from = Math.Max(0, info.Size - range.To!.Value);
-            to = info.Size - 1;
-        }
-        if (from >= info.Size || to < from)
-        {
-            throw ProblemException.RangeNotSatisfiable($"Range {range} is outside object '{info.Key}' of {info.Size} bytes.");
-        }
-        return new ByteRange(from, to - from + 1);
+            && value.Ranges.Count == 1 ? new RangeRequest(value.Ranges.First().From, value.Ranges.First().To) : null;
     }
 
     static ProblemException MissingObject(string key) => ProblemException.NotFound($"Object '{key}' does not exist.");

@@ -6,6 +6,7 @@ using Lakehouse.Common;
 using Lakehouse.Storage;
 using Lakehouse.Vectors.Hnsw;
 using Lakehouse.Vectors.Lhv1;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Lakehouse.Vectors;
@@ -16,6 +17,9 @@ namespace Lakehouse.Vectors;
 /// right after an acknowledgement loses nothing. Writes are coalesced: while one save runs, the
 /// changes that arrive meanwhile share the next save instead of each rewriting the file. A save
 /// snapshots the index under its writer lock into a temp file (searches go on), then uploads it.
+/// A save that fails leaves memory ahead of storage, holding changes no one was told are stored:
+/// that index is then unavailable (503) until it has been read back from storage, so a refused
+/// batch is never searchable and a later save never stores it behind its caller's back.
 /// </summary>
 internal sealed class VectorService(IObjectStore store, LakehouseConfig config, ILogger<VectorService> logger, IMeterFactory meters) : IVectorService
 {
@@ -49,6 +53,9 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         public VectorIndex Index { get; } = index;
         public SemaphoreSlim SaveGate { get; } = new(1, 1);
         public long SavedSequence { get; set; } = -1;
+
+        /// <summary>A save failed: memory holds changes storage does not, and this copy is being replaced from storage.</summary>
+        public volatile bool Abandoned;
     }
 
     async Task LoadAllAsync(CancellationToken cancellationToken)
@@ -175,10 +182,12 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
     {
         if (!config.Vectors.Persist) return;
         await persisted.SaveGate.WaitAsync(cancellationToken);
+        var name = persisted.Index.Params.Name;
         try
         {
+            if (persisted.Abandoned) throw NotStored(name, null); // the save that would have covered us failed
             if (persisted.SavedSequence >= sequence) return; // a save that ran while we waited covered us
-            if (!_indexes.TryGetValue(persisted.Index.Params.Name, out var current) || current != persisted) return; // deleted meanwhile
+            if (!_indexes.TryGetValue(name, out var current) || current != persisted) return; // deleted meanwhile
             var temp = Path.Combine(Path.GetTempPath(), $"lakehouse-{Guid.NewGuid():N}.lhv1");
             try
             {
@@ -187,8 +196,14 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
                     Lhv1Format.Write(persisted.Index, temp);
                     return persisted.Index.ChangeSequence;
                 }, cancellationToken);
-                await store.PutFileAsync(Key(persisted.Index.Params.Name), temp, cancellationToken);
+                await store.PutFileAsync(Key(name), temp, cancellationToken);
                 persisted.SavedSequence = snapshot;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                persisted.Abandoned = true;
+                _ = RestoreFromStorageAsync(persisted);
+                throw NotStored(name, e);
             }
             finally
             {
@@ -198,6 +213,41 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         finally
         {
             persisted.SaveGate.Release();
+        }
+    }
+
+    static ProblemException NotStored(string name, Exception? cause) =>
+        cause is ProblemException { Status: StatusCodes.Status507InsufficientStorage } full
+            ? ProblemException.InsufficientStorage($"Vector index '{name}' could not be stored, so the change was not applied: {full.Message}", cause)
+            : ProblemException.Unavailable($"Vector index '{name}' could not be stored, so the change was not applied{(cause is null ? "" : ": " + cause.Message)}. Retry once storage answers.", cause);
+
+    /// <summary>
+    /// Replaces an abandoned copy with the index as storage holds it, retrying with back-off while
+    /// storage does not answer; an index that was never stored (its create failed) is removed.
+    /// </summary>
+    async Task RestoreFromStorageAsync(Persisted abandoned)
+    {
+        var name = abandoned.Index.Params.Name;
+        for (var pause = TimeSpan.FromMilliseconds(100); _indexes.TryGetValue(name, out var current) && current == abandoned; pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
+        {
+            try
+            {
+                await using var local = await LocalFile.OpenAsync(store, Key(name), CancellationToken.None);
+                if (local is null)
+                {
+                    _indexes.TryRemove(KeyValuePair.Create(name, abandoned));
+                    return;
+                }
+                var index = await Task.Run(() => Lhv1Format.Read(local.Path));
+                _indexes.TryUpdate(name, new Persisted(index) { SavedSequence = index.ChangeSequence }, abandoned);
+                logger.LogWarning("Vector index {Name} was read back from storage after a failed write ({Count} items)", name, index.Count);
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Vector index {Name} cannot be read back from storage yet ({Reason}); trying again in {Pause}", name, e.Message, pause);
+                await Task.Delay(pause);
+            }
         }
     }
 
@@ -235,7 +285,9 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
     {
         Names.Validate(name, "Index");
         Loaded.Ensure();
-        return _indexes.TryGetValue(name, out var persisted) ? persisted : throw ProblemException.NotFound($"Vector index '{name}' does not exist.");
+        if (!_indexes.TryGetValue(name, out var persisted)) throw ProblemException.NotFound($"Vector index '{name}' does not exist.");
+        if (persisted.Abandoned) throw ProblemException.Unavailable($"Vector index '{name}' is being read back from storage after a write that failed; retry shortly.");
+        return persisted;
     }
 
     static IndexInfo Info(VectorIndex index) =>

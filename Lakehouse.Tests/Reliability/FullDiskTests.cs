@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Lakehouse.Tests.Infrastructure;
+using Lakehouse.Tools;
+
+namespace Lakehouse.Tests.Reliability;
+
+/// <summary>A data root that fills up: every write is a 507 that says so, nothing half-written is visible, and the host keeps serving.</summary>
+public sealed class FullDiskTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_full_disk_is_a_507_and_leaves_catalog_storage_and_indexes_as_they_were()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") Assert.Skip("Mounting a small tmpfs as the data root needs root on Linux.");
+        using var root = new TempFolder();
+        await ProcessRunner.RunAsync("mount", $"-t tmpfs -o size=2m tmpfs {root.Path}", "/");
+        try
+        {
+            await using var host = new LakehouseFactory(root: root.Path);
+            var client = await host.CreateReadyClientAsync();
+            await client.IngestOkAsync("kept", "a,b\n1,x\n");
+            (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "v", dim = 64, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+            var random = new Random(5);
+            object Items(int count, string prefix) => new { items = Enumerable.Range(0, count).Select(i => new { id = $"{prefix}{i}", vector = Enumerable.Range(0, 64).Select(_ => random.NextSingle()).ToArray() }) };
+            (await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10, "small-"), Cancel)).EnsureSuccessStatusCode();
+            var storage = await client.StorageSnapshotAsync();
+            var catalog = await client.CatalogSnapshotAsync();
+
+            // Random text does not compress: its Parquet file cannot fit in what is left.
+            var csv = new StringBuilder("a,b\n");
+            for (var i = 0; i < 30_000; i++) csv.Append(i).Append(',').Append(Convert.ToHexString(random.GetItems<byte>([.. Enumerable.Range(0, 256).Select(b => (byte)b)], 50))).Append('\n');
+            await ProblemAssert.IsProblem(await client.IngestAsync("kept", csv.ToString()), HttpStatusCode.InsufficientStorage, "full");
+            await ProblemAssert.IsProblem(await client.IngestAsync("fresh", csv.ToString()), HttpStatusCode.InsufficientStorage, "full");
+            await ProblemAssert.IsProblem(await client.PutAsync("/v1/storage/objects/big.bin", new ByteArrayContent(random.GetItems<byte>([1, 2, 3, 4, 5, 6, 7, 8, 9], 3 << 20)), Cancel),
+                HttpStatusCode.InsufficientStorage, "full");
+            await ProblemAssert.IsProblem(await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10_000, "big-"), Cancel), HttpStatusCode.InsufficientStorage, "full");
+
+            // The refused batch is not searchable once the index has been read back from storage.
+            var info = await PollUntilOkAsync(client, "/v1/vectors/indexes/v");
+            Assert.Equal(10, info.GetProperty("count").GetInt32());
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/vectors/indexes/v/items/big-0", Cancel)).StatusCode);
+            Assert.Equal(storage, await client.StorageSnapshotAsync());
+            Assert.Equal(catalog, await client.CatalogSnapshotAsync());
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(root.Path, "_tmp")));
+            Assert.Equal(1, (await client.SqlOkAsync("SELECT count(*) FROM kept")).GetProperty("rows")[0][0].GetInt64());
+            (await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10, "more-"), Cancel)).EnsureSuccessStatusCode();
+            Assert.Equal(20, (await client.JsonAsync("/v1/vectors/indexes/v")).GetProperty("count").GetInt32());
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("umount", $"-l {root.Path}", "/");
+        }
+    }
+
+    /// <summary>GETs <paramref name="path"/> until it is 200 (it may be 503 while a module recovers), within a minute.</summary>
+    static async Task<System.Text.Json.JsonElement> PollUntilOkAsync(HttpClient client, string path)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        deadline.CancelAfter(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var response = await client.GetAsync(path, deadline.Token);
+            if (response.StatusCode == HttpStatusCode.OK) return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(deadline.Token);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+}
