@@ -121,8 +121,13 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    /// <summary>A backend that cannot be reached or refuses us is the operator's problem, not the client's: 503.</summary>
-    static bool IsUnavailable(Exception e) => e is HttpRequestException || (e is MinioException && e is not ObjectNotFoundException);
+    /// <summary>
+    /// A backend that cannot be reached or refuses us is the operator's problem, not the client's: 503.
+    /// A connection reset right after connect escapes HttpClient as a bare SocketException (seen when
+    /// the path to S3 dropped), and one during a transfer as an IOException, so both count.
+    /// </summary>
+    static bool IsUnavailable(Exception e) =>
+        e is HttpRequestException or System.Net.Sockets.SocketException or IOException || (e is MinioException && e is not ObjectNotFoundException);
 
     static ProblemException Unavailable(Exception e) =>
         new(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"The S3 backend did not answer as expected: {e.Message}", e);

@@ -39,7 +39,7 @@ public sealed class FullDiskTests
             await ProblemAssert.IsProblem(await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10_000, "big-"), Cancel), HttpStatusCode.InsufficientStorage, "full");
 
             // The refused batch is not searchable once the index has been read back from storage.
-            var info = await PollUntilOkAsync(client, "/v1/vectors/indexes/v");
+            var info = await Polling.UntilOkAsync(client, "/v1/vectors/indexes/v");
             Assert.Equal(10, info.GetProperty("count").GetInt32());
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/vectors/indexes/v/items/big-0", Cancel)).StatusCode);
             Assert.Equal(storage, await client.StorageSnapshotAsync());
@@ -52,20 +52,6 @@ public sealed class FullDiskTests
         finally
         {
             await ProcessRunner.RunAsync("umount", $"-l {root.Path}", "/");
-        }
-    }
-
-    /// <summary>GETs <paramref name="path"/> until it is 200 (it may be 503 while a module recovers), within a minute.</summary>
-    static async Task<System.Text.Json.JsonElement> PollUntilOkAsync(HttpClient client, string path)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        deadline.CancelAfter(TimeSpan.FromMinutes(1));
-        while (true)
-        {
-            var response = await client.GetAsync(path, deadline.Token);
-            if (response.StatusCode == HttpStatusCode.OK) return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(deadline.Token);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            await Task.Delay(20, deadline.Token);
         }
     }
 }
