@@ -25,11 +25,13 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly IObjectStore _store;
     readonly ILogger<ObjectStoreCatalog> _logger;
     readonly LoadOnce _loaded;
+    readonly TimeSpan _orphanGrace;
 
-    public ObjectStoreCatalog(IObjectStore store, ILogger<ObjectStoreCatalog> logger)
+    public ObjectStoreCatalog(IObjectStore store, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
     {
         _store = store;
         _logger = logger;
+        _orphanGrace = Duration.Parse(config.Catalog.OrphanGrace);
         _loaded = new LoadOnce(LoadAsync);
     }
 
@@ -70,7 +72,9 @@ internal sealed class ObjectStoreCatalog : ICatalog
             cursor = page.NextCursor;
         }
         while (cursor is not null);
-        _logger.LogInformation("Catalog loaded {Count} datasets", _manifests.Count);
+        var named = _manifests.Values.SelectMany(m => m.Files).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var swept = await OrphanSweep.RunAsync(_store, named, _orphanGrace, _logger, CancellationToken.None);
+        _logger.LogInformation("Catalog loaded {Count} datasets; swept {Swept} orphaned data files", _manifests.Count, swept);
     }
 
     public IReadOnlyList<DatasetManifest> List()

@@ -164,6 +164,7 @@ public static partial class ConfigLoader
         Check(config.Storage.MaxPutBytes > 0, "storage.max_put_bytes must be positive.");
         Check(config.Ingest.MaxIngestBytes > 0, "ingest.max_ingest_bytes must be positive.");
         Check(Duration.TryParse(config.Query.Timeout, out _), $"query.timeout \"{config.Query.Timeout}\" is not a duration like \"30s\", \"500ms\" or \"2m\".");
+        Check(Duration.TryParse(config.Catalog.OrphanGrace, out _), $"catalog.orphan_grace \"{config.Catalog.OrphanGrace}\" is not a duration like \"1h\" or \"30m\".");
         Check(config.Query.Threads >= 0, "query.threads must be 0 (all cores) or more.");
         Check(config.Log.Level is "trace" or "debug" or "info" or "warn" or "warning" or "error", $"log.level \"{config.Log.Level}\" must be trace, debug, info, warn or error.");
         foreach (var key in config.Auth.Keys)

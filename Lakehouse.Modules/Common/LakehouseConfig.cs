@@ -9,6 +9,7 @@ public sealed class LakehouseConfig
 {
     public HostSection Host { get; set; } = new();
     public StorageSection Storage { get; set; } = new();
+    public CatalogSection Catalog { get; set; } = new();
     public S3Section S3 { get; set; } = new();
     public IngestSection Ingest { get; set; } = new();
     public QuerySection Query { get; set; } = new();
@@ -52,6 +53,14 @@ public sealed class S3Section
     public string SecretAccessKey { get; set; } = "";
     public bool UsePathStyle { get; set; } = true;
     public string SecretsPath { get; set; } = "";
+
+    [TomlExtensionData]
+    public IDictionary<string, object?>? Unknown { get; set; }
+}
+
+public sealed class CatalogSection
+{
+    public string OrphanGrace { get; set; } = "1h";
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }

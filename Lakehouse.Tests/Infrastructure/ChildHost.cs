@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Lakehouse.Tests.Infrastructure;
+
+/// <summary>
+/// Lakehouse.Host as a real child process, configured through LAKEHOUSE__* variables as an
+/// operator would, that a test can SIGKILL at any moment and start again on the same storage.
+/// </summary>
+public sealed partial class ChildHost : IAsyncDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _log;
+
+    ChildHost(Process process, StringBuilder log, Uri address)
+    {
+        _process = process;
+        _log = log;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient Client { get; }
+
+    /// <summary>What the process wrote to stdout and stderr, for a failing test's message.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log) return _log.ToString();
+        }
+    }
+
+    /// <summary>Starts the host and returns once /health says every module has loaded.</summary>
+    public static async Task<ChildHost> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lakehouse.Host.dll"));
+        start.Environment["LAKEHOUSE__HOST__BIND"] = "127.0.0.1:0";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var log = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (log) log.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        {
+            lock (log) log.AppendLine(line);
+            if (Listening().Match(line) is not { Success: true } match) continue;
+            _ = DrainAsync(process, log);
+            var host = new ChildHost(process, log, new Uri(match.Groups[1].Value));
+            while ((await host.Client.GetAsync("/health", deadline.Token)).StatusCode != System.Net.HttpStatusCode.OK) await Task.Delay(20, deadline.Token);
+            return host;
+        }
+        throw new InvalidOperationException("the host exited before it listened: " + log);
+    }
+
+    static async Task DrainAsync(Process process, StringBuilder log)
+    {
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            lock (log) log.AppendLine(line);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush, as a power cut or the OOM killer would end it.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        Client.Dispose();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex Listening();
+}
