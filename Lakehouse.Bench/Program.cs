@@ -8,6 +8,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["ingest"] = IngestBench.RunAsync,
     ["query"] = QueryBench.RunAsync,
     ["vectors"] = VectorsBench.RunAsync,
+    ["load"] = LoadBench.RunAsync,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {

@@ -16,7 +16,16 @@ internal static class HostExtensions
     {
         builder.WebHost.UseUrls($"http://{config.Host.Bind}");
         // Storage PUT and ingest enforce their own limits (up to 256 MiB); JsonBodyLimit bounds every other body.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            // Slow clients (slow-loris) hold a connection only so long: headers must arrive within the
+            // time-out, and a body must keep up a minimum rate after a 5 s grace.
+            kestrel.Limits.RequestHeadersTimeout = Duration.Parse(config.Host.RequestHeadersTimeout);
+            kestrel.Limits.MinRequestBodyDataRate = config.Host.MinBodyBytesPerSecond > 0
+                ? new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(config.Host.MinBodyBytesPerSecond, TimeSpan.FromSeconds(5))
+                : null;
+        });
 
         builder.Logging.SetMinimumLevel(LogLevelOf(config.Log.Level));
         if (LogLevelOf(config.Log.Level) > LogLevel.Debug) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -159,6 +159,8 @@ public static partial class ConfigLoader
         }
         Check(config.Host.Bind.Contains(':', StringComparison.Ordinal), $"host.bind must be HOST:PORT, not \"{config.Host.Bind}\".");
         Check(config.Host.MaxJsonBytes > 0, "host.max_json_bytes must be positive.");
+        Check(Duration.TryParse(config.Host.RequestHeadersTimeout, out _), $"host.request_headers_timeout \"{config.Host.RequestHeadersTimeout}\" is not a duration like \"30s\".");
+        Check(config.Host.MinBodyBytesPerSecond >= 0, "host.min_body_bytes_per_second must be 0 (off) or more.");
         Check(config.Auth.Keys.Count > 0 || config.Auth.AllowAnonymous || IsLoopback(config.Host.Bind),
             $"host.bind \"{config.Host.Bind}\" is reachable from other machines and [auth] has no keys, so anyone who can reach it could read and change all data. Add [auth] keys, bind to 127.0.0.1, or set [auth] allow_anonymous = true to serve without keys on purpose.");
         Check(config.Storage.MaxPutBytes > 0, "storage.max_put_bytes must be positive.");

@@ -29,6 +29,8 @@ public sealed class HostSection
     public string Bind { get; set; } = "127.0.0.1:3110";
     public List<string> Modules { get; set; } = [.. ModuleNames.All];
     public long MaxJsonBytes { get; set; } = 32L * 1024 * 1024;
+    public string RequestHeadersTimeout { get; set; } = "30s";
+    public long MinBodyBytesPerSecond { get; set; } = 240;
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }

@@ -78,24 +78,31 @@ internal sealed class DatasetViews
     {
         if (manifest is null)
         {
-            lock (_apply)
+            await OffThePool.RunAsync(() =>
             {
-                _engine.DropView(name);
-                _views.TryRemove(name, out _);
-            }
+                lock (_apply)
+                {
+                    _engine.DropView(name);
+                    _views.TryRemove(name, out _);
+                }
+            });
             return;
         }
         var keys = manifest.Files.Select(f => f.Key).ToList();
         var paths = _cache is null
             ? keys.Select(key => _store.LocalPath(key) ?? throw new InvalidOperationException("The filesystem backend has a local path for every key.")).ToList()
             : await _cache.EnsureAsync(keys, cancellationToken);
-        lock (_apply)
+        // DuckDB blocks while it changes its catalog (and waits for the queries holding it): off the pool.
+        await OffThePool.RunAsync(() =>
         {
-            // The start-up pass and a change notification may race: the newer version wins.
-            if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
-            _engine.SetView(name, paths);
-            _views[name] = (manifest.Version, paths);
-        }
+            lock (_apply)
+            {
+                // The start-up pass and a change notification may race: the newer version wins.
+                if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
+                _engine.SetView(name, paths);
+                _views[name] = (manifest.Version, paths);
+            }
+        });
         _cache?.Evict(_views.Values.SelectMany(v => v.Paths).ToHashSet(StringComparer.Ordinal));
     }
 }

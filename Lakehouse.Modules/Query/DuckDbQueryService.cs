@@ -64,13 +64,24 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         var started = false;
         try
         {
-            source = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
-            // The first batch is read before the response starts, so that an error or a time-out
-            // there is still a proper 400 or 408; blocking calls on this request's thread (a hop to
-            // another thread only added latency to small results).
+            // The first batch is read before the response starts, so that an error or a time-out there
+            // is still a proper 400 or 408. DuckDB blocks while it works: off the thread pool.
+            (source, var first) = await OffThePool.RunAsync(() =>
+            {
+                var running = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
+                var batch = new RowBatch(running.Columns);
+                try
+                {
+                    running.Fill(batch);
+                }
+                catch
+                {
+                    running.Dispose();
+                    throw;
+                }
+                return (running, batch);
+            });
             var columns = source.Columns;
-            var first = new RowBatch(columns);
-            source.Fill(first);
             // From here the time-out stops the query only by interrupting DuckDB (the reading side then
             // fails): a cancelled write would make Kestrel drop the connection as if the client had left.
             var writer = ResultWriter.For(format, begin(ContentType(format)));
@@ -110,7 +121,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         spareBatch.Clear();
         spare.Enqueue(spareBatch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = Task.Run(() => Produce(source, columns, batches.Writer, spare, stop.Token), CancellationToken.None);
+        var producer = OffThePool.RunAsync(() => Produce(source, columns, batches.Writer, spare, stop.Token));
         long rows = 0;
         try
         {

@@ -40,7 +40,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
                 await OverlappedCopy.CopyAsync(content, file, cancellationToken, (offset, length) => Writeback.Start(file.SafeFileHandle, offset, length));
-                file.Flush(flushToDisk: true);
+                await OffThePool.RunAsync(() => file.Flush(flushToDisk: true)); // fsync blocks for milliseconds
             }
             MoveIntoPlace(temp, target, key);
         }
@@ -53,7 +53,10 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return Info(key, new FileInfo(target));
     }
 
-    public Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
+    public Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken) =>
+        OffThePool.RunAsync(() => PutFileBlocking(key, localPath)); // a copy across file systems and an fsync block
+
+    ObjectInfo PutFileBlocking(string key, string localPath)
     {
         var target = PathOf(key);
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
@@ -73,7 +76,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             if (DiskFull(e, key) is { } full) throw full;
             throw;
         }
-        return Task.FromResult(Info(key, new FileInfo(target)));
+        return Info(key, new FileInfo(target));
     }
 
     void MoveIntoPlace(string temp, string target, string key)

@@ -49,12 +49,10 @@ public sealed class OtlpExportTests
         response.EnsureSuccessStatusCode();
 
         // Protobuf keeps names as plain UTF-8: the query's span and its duration histogram show up as text.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!(received.Any(r => r.Path == "/v1/traces" && r.Body.Contains("/v1/sql", StringComparison.Ordinal))
-            && received.Any(r => r.Path == "/v1/metrics" && r.Body.Contains("lakehouse.query.duration", StringComparison.Ordinal))))
-        {
-            await Task.Delay(50, deadline.Token);
-        }
+        await Polling.UntilAsync(
+            () => received.Any(r => r.Path == "/v1/traces" && r.Body.Contains("/v1/sql", StringComparison.Ordinal))
+                && received.Any(r => r.Path == "/v1/metrics" && r.Body.Contains("lakehouse.query.duration", StringComparison.Ordinal)),
+            () => "the query's span and duration at the collector");
         await collector.StopAsync(Cancel);
     }
 }

@@ -7,6 +7,24 @@ namespace Lakehouse.Tests.Infrastructure;
 /// <summary>Waiting for a host to recover, by asking it, within a deadline (never a fixed sleep).</summary>
 public static class Polling
 {
+    /// <summary>Waits until <paramref name="condition"/> holds, checking every 20 ms; fails naming <paramref name="what"/> after a minute.</summary>
+    public static async Task UntilAsync(Func<bool> condition, Func<string> what)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(1));
+        while (!condition())
+        {
+            try
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+            {
+                Assert.Fail("Waited a minute in vain: " + what());
+            }
+        }
+    }
+
     /// <summary>GETs <paramref name="path"/> until it is 200 (it may be 503 while a module recovers), within a minute.</summary>
     public static async Task<JsonElement> UntilOkAsync(HttpClient client, string path)
     {

@@ -204,9 +204,7 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync(new() { ["query:timeout"] = "1s" });
         var client = host.CreateClient();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         await ProblemAssert.IsProblem(await client.SqlAsync("SELECT sum(a.range * b.range) FROM range(2000000) a, range(2000000) b"), HttpStatusCode.RequestTimeout, "query.timeout");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cancelled only after {clock.Elapsed}");
         Assert.Equal(2, (await client.SqlOkAsync("SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
     }
 
@@ -215,7 +213,6 @@ public abstract class QueryContractTests
     {
         await using var host = await CreateAsync(new() { ["query:timeout"] = "1s" });
         var client = host.CreateClient();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         using (var response = await client.SendAsync(
             new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql = "SELECT range FROM range(300000000)" }) },
             HttpCompletionOption.ResponseHeadersRead, Cancel))
@@ -226,13 +223,10 @@ public abstract class QueryContractTests
             var cut = await Record.ExceptionAsync(() => response.Content.CopyToAsync(body, Cancel));
             Assert.True(cut is not null || !IsCompleteJson(body.ToArray()), $"a complete {body.Length}-byte result arrived");
         }
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cut only after {clock.Elapsed}");
         // The cut can reach the client before the host has logged why (a cancelled flush aborts the connection at once).
-        while (!host.Logs.Messages.Any(m => m.Contains("Query stopped after the response began", StringComparison.Ordinal) && m.Contains("query.timeout", StringComparison.Ordinal)))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "no log line says the time-out stopped the query: " + string.Join(" | ", host.Logs.Messages.TakeLast(8)));
-            await Task.Delay(50, Cancel);
-        }
+        await Polling.UntilAsync(
+            () => host.Logs.Messages.Any(m => m.Contains("Query stopped after the response began", StringComparison.Ordinal) && m.Contains("query.timeout", StringComparison.Ordinal)),
+            () => "a log line that says the time-out stopped the query: " + string.Join(" | ", host.Logs.Messages.TakeLast(8)));
         Assert.DoesNotContain(host.Logs.Messages, m => m.Contains("Unhandled error", StringComparison.Ordinal));
         Assert.Equal(2, (await client.SqlOkAsync("SELECT 1 + 1")).GetProperty("rows")[0][0].GetInt32());
     }
@@ -261,12 +255,7 @@ public abstract class QueryContractTests
                 client.PostAsJsonAsync("/v1/sql", new { sql = "SELECT sum(a.range * b.range) FROM range(3000000) a, range(3000000) b" }, hangUp.Token));
         }
         // The query ends long before the 300 s time-out: the hang-up interrupted DuckDB, and the host says so.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!host.Logs.Messages.Any(m => m.Contains("Query cancelled", StringComparison.Ordinal)))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the query was still running 30 s after the client hung up");
-            await Task.Delay(100, Cancel);
-        }
+        await Polling.UntilAsync(() => host.Logs.Messages.Any(m => m.Contains("Query cancelled", StringComparison.Ordinal)), () => "the query to stop after the client hung up");
     }
 
     [Fact]

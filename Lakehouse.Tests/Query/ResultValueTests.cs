@@ -188,6 +188,28 @@ public sealed class ResultValueTests
     }
 
     [Fact]
+    public async Task Rows_of_long_lists_and_blobs_arrive_whole_and_in_order_across_partial_batches()
+    {
+        // 3,000 rows of a 2,000-number list (about 14 kB of JSON) and a 4 kB BLOB: rendered values count
+        // against the batch's text budget too, so batches are cut in the middle of DuckDB's chunks.
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        var result = await client.SqlOkAsync(
+            "SELECT i, list_transform(range(2000), x -> x * 3 + i) AS l, repeat(chr(65 + (i % 26)::INTEGER), 4096)::BLOB AS b FROM range(3000) t(i) ORDER BY i");
+        var rows = result.GetProperty("rows");
+        Assert.Equal(3000, rows.GetArrayLength());
+        for (var i = 0; i < 3000; i++)
+        {
+            Assert.Equal(i, rows[i][0].GetInt64());
+            var list = rows[i][1];
+            Assert.Equal(2000, list.GetArrayLength());
+            Assert.Equal(i, list[0].GetInt64());
+            Assert.Equal(1999 * 3 + i, list[1999].GetInt64());
+            Assert.Equal(Enumerable.Repeat((byte)('A' + (i % 26)), 4096), Convert.FromBase64String(rows[i][2].GetString()!));
+        }
+    }
+
+    [Fact]
     public async Task Edge_values_keep_their_meaning()
     {
         await using var host = new LakehouseFactory();
