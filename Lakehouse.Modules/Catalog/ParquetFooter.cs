@@ -9,10 +9,7 @@ public sealed record ParquetSummary(IReadOnlyList<ColumnSchema> Schema, long Row
 public static class ParquetFooter
 {
     /// <summary>Reads the footer of a local Parquet file; InvalidDataException when it is not Parquet.</summary>
-    public static Task<ParquetSummary> ReadAsync(string path, CancellationToken cancellationToken) =>
-        OffThePool.RunAsync(() => ReadBlockingAsync(path, cancellationToken));
-
-    static async Task<ParquetSummary> ReadBlockingAsync(string path, CancellationToken cancellationToken)
+    public static async Task<ParquetSummary> ReadAsync(string path, CancellationToken cancellationToken)
     {
         await using var duck = DuckDb.OpenInMemory();
         var file = DuckDb.Literal(path);

@@ -22,11 +22,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
     // ~370 MB of RSS on the bench file), so it is raised only as far as this file's longest record needs.
     const int DefaultMaxLineBytes = 2 * 1024 * 1024;
 
-    public Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
-        IngestOptions options, CancellationToken cancellationToken) =>
-        OffThePool.RunAsync(() => ConvertBlockingAsync(csvPath, parquetPath, shape, types, options, cancellationToken));
-
-    async Task<IReadOnlyList<string>> ConvertBlockingAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
+    public async Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
         IngestOptions options, CancellationToken cancellationToken)
     {
         var names = shape.Names;

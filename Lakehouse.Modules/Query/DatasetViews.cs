@@ -78,31 +78,24 @@ internal sealed class DatasetViews
     {
         if (manifest is null)
         {
-            await OffThePool.RunAsync(() =>
+            lock (_apply)
             {
-                lock (_apply)
-                {
-                    _engine.DropView(name);
-                    _views.TryRemove(name, out _);
-                }
-            });
+                _engine.DropView(name);
+                _views.TryRemove(name, out _);
+            }
             return;
         }
         var keys = manifest.Files.Select(f => f.Key).ToList();
         var paths = _cache is null
             ? keys.Select(key => _store.LocalPath(key) ?? throw new InvalidOperationException("The filesystem backend has a local path for every key.")).ToList()
             : await _cache.EnsureAsync(keys, cancellationToken);
-        // DuckDB blocks while it changes its catalog (and waits for the queries holding it): off the pool.
-        await OffThePool.RunAsync(() =>
+        lock (_apply)
         {
-            lock (_apply)
-            {
-                // The start-up pass and a change notification may race: the newer version wins.
-                if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
-                _engine.SetView(name, paths);
-                _views[name] = (manifest.Version, paths);
-            }
-        });
+            // The start-up pass and a change notification may race: the newer version wins.
+            if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
+            _engine.SetView(name, paths);
+            _views[name] = (manifest.Version, paths);
+        }
         _cache?.Evict(_views.Values.SelectMany(v => v.Paths).ToHashSet(StringComparer.Ordinal));
     }
 }

@@ -64,24 +64,13 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         var started = false;
         try
         {
-            // The first batch is read before the response starts, so that an error or a time-out there
-            // is still a proper 400 or 408. DuckDB blocks while it works: off the thread pool.
-            (source, var first) = await OffThePool.RunAsync(() =>
-            {
-                var running = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
-                var batch = new RowBatch(running.Columns);
-                try
-                {
-                    running.Fill(batch);
-                }
-                catch
-                {
-                    running.Dispose();
-                    throw;
-                }
-                return (running, batch);
-            });
+            source = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
+            // The first batch is read before the response starts, so that an error or a time-out
+            // there is still a proper 400 or 408; blocking calls on this request's thread (a hop to
+            // another thread only added latency to small results).
             var columns = source.Columns;
+            var first = new RowBatch(columns);
+            source.Fill(first);
             // From here the time-out stops the query only by interrupting DuckDB (the reading side then
             // fails): a cancelled write would make Kestrel drop the connection as if the client had left.
             var writer = ResultWriter.For(format, begin(ContentType(format)));
@@ -121,7 +110,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         spareBatch.Clear();
         spare.Enqueue(spareBatch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = OffThePool.RunAsync(() => Produce(source, columns, batches.Writer, spare, stop.Token));
+        var producer = Task.Run(() => Produce(source, columns, batches.Writer, spare, stop.Token), CancellationToken.None);
         long rows = 0;
         try
         {

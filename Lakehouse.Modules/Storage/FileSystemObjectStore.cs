@@ -40,7 +40,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
                 await OverlappedCopy.CopyAsync(content, file, cancellationToken, (offset, length) => Writeback.Start(file.SafeFileHandle, offset, length));
-                await OffThePool.RunAsync(() => file.Flush(flushToDisk: true)); // fsync blocks for milliseconds
+                file.Flush(flushToDisk: true);
             }
             MoveIntoPlace(temp, target, key);
         }
@@ -53,10 +53,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return Info(key, new FileInfo(target));
     }
 
-    public Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken) =>
-        OffThePool.RunAsync(() => PutFileBlocking(key, localPath)); // a copy across file systems and an fsync block
-
-    ObjectInfo PutFileBlocking(string key, string localPath)
+    public Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
     {
         var target = PathOf(key);
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
@@ -76,7 +73,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             if (DiskFull(e, key) is { } full) throw full;
             throw;
         }
-        return Info(key, new FileInfo(target));
+        return Task.FromResult(Info(key, new FileInfo(target)));
     }
 
     void MoveIntoPlace(string temp, string target, string key)
