@@ -13,11 +13,14 @@ public static class DuckDb
         return connection;
     }
 
-    /// <summary>A SQL string literal.</summary>
-    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>A SQL string literal. DuckDB reads SQL text up to a NUL, so a value holding one cannot be quoted: callers refuse such input first.</summary>
+    public static string Literal(string value) => "'" + NoNul(value).Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>A quoted SQL identifier.</summary>
-    public static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Identifier(string name) => "\"" + NoNul(name).Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    static string NoNul(string text) =>
+        text.Contains('\0', StringComparison.Ordinal) ? throw new ArgumentException("SQL text cannot hold a NUL character; refuse the input that carried it.", nameof(text)) : text;
 
     public static async Task ExecuteAsync(this DuckDBConnection connection, string sql, CancellationToken cancellationToken = default)
     {

@@ -236,6 +236,8 @@ internal sealed class CsvScanner
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in names)
         {
+            // Names reach DuckDB inside SQL text, which a NUL would end early (found by generated input: a 500).
+            if (name.Contains('\0', StringComparison.Ordinal)) throw new CsvFormatException(1, $"header field {seen.Count + 1} holds a NUL character, which no column name can.");
             // SQL identifiers ignore case, so "Name" and "name" would be one column in a query.
             if (!seen.Add(name)) throw new CsvFormatException(1, $"the header names column '{name}' twice (names are compared ignoring case).");
         }
