@@ -44,10 +44,7 @@ internal static partial class SqlGate
             {
                 if (state != DuckDBState.Success) throw Refusal(NativeMethods.PreparedStatements.DuckDBPrepareError(prepared));
                 var type = NativeApi.PreparedStatementType(prepared);
-                if (type == NativeApi.ExplainStatement && ExplainAnalyze().IsMatch(WithoutComments().Replace(sql, " ")))
-                {
-                    throw ProblemException.Forbidden("EXPLAIN ANALYZE runs its statement; use EXPLAIN, or run the query itself.");
-                }
+                if (type == NativeApi.ExplainStatement) RequireReadOnlyExplained(connection, sql);
                 if (type is not (NativeApi.SelectStatement or NativeApi.ExplainStatement))
                 {
                     throw ProblemException.Forbidden("Only a single read-only statement is allowed: SELECT, WITH, VALUES, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE.");
@@ -62,6 +59,28 @@ internal static partial class SqlGate
             {
                 prepared.Dispose();
                 throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// EXPLAIN ANALYZE runs the statement it explains, so an explained statement must itself be a
+    /// read: it is prepared on its own (never run) and its type decides, as for any statement. Only
+    /// finding where it starts is textual (after EXPLAIN and an optional ANALYZE or option list); text
+    /// that does not parse that way is refused.
+    /// </summary>
+    static void RequireReadOnlyExplained(DuckDBConnection connection, string sql)
+    {
+        var prefix = ExplainPrefix().Match(WithoutComments().Replace(sql, " "));
+        if (!prefix.Success) throw ProblemException.Forbidden("This EXPLAIN could not be checked: write EXPLAIN [ANALYZE] followed by a SELECT.");
+        var explained = WithoutComments().Replace(sql, " ")[prefix.Length..];
+        var state = NativeMethods.PreparedStatements.DuckDBPrepare(connection.NativeConnection, explained, out var inner);
+        using (inner)
+        {
+            if (state != DuckDBState.Success) throw Refusal(NativeMethods.PreparedStatements.DuckDBPrepareError(inner));
+            if (NativeApi.PreparedStatementType(inner) != NativeApi.SelectStatement)
+            {
+                throw ProblemException.Forbidden("EXPLAIN may explain only a read-only statement (SELECT, WITH, VALUES, FROM …): EXPLAIN ANALYZE would run it.");
             }
         }
     }
@@ -83,6 +102,7 @@ internal static partial class SqlGate
     [GeneratedRegex(@"--[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
     private static partial Regex WithoutComments();
 
-    [GeneratedRegex(@"^\s*EXPLAIN\b[^;]*?\bANALY[SZ]E\b", RegexOptions.IgnoreCase)]
-    private static partial Regex ExplainAnalyze();
+    /// <summary>EXPLAIN, then ANALYZE (or ANALYSE) or a parenthesised option list, or neither.</summary>
+    [GeneratedRegex(@"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+|\((?:[^()]|\([^()]*\))*\)\s*)?", RegexOptions.IgnoreCase)]
+    private static partial Regex ExplainPrefix();
 }

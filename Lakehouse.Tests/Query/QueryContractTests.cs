@@ -303,7 +303,12 @@ public abstract class QueryContractTests
     [InlineData("DROP VIEW sales")]
     [InlineData("SELECT 1; DROP VIEW sales")]
     [InlineData("CALL pragma_version()")]
-    [InlineData("EXPLAIN ANALYZE SELECT 1")]
+    [InlineData("EXPLAIN ANALYZE COPY (SELECT 1) TO 'x.csv'")]
+    [InlineData("EXPLAIN /* a comment */ ANALYSE COPY sales TO 'out.csv'")]
+    [InlineData("EXPLAIN (ANALYZE, FORMAT json) COPY sales TO 'out.csv'")]
+    [InlineData("EXPLAIN ANALYZE INSERT INTO sales VALUES (1, 'x', 1, true, DATE '2024-01-01')")]
+    [InlineData("EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1")]
+    [InlineData("EXPLAIN EXPLAIN ANALYZE COPY sales TO 'out.csv'")]
     [InlineData("/* hi */ DELETE FROM sales")]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
     [InlineData("SELECT * FROM read_text('/etc/hostname')")]
@@ -334,6 +339,8 @@ public abstract class QueryContractTests
         // Writing inside the data folder itself: the lock-down allows it, the gate must not.
         var target = Path.Combine(host.Root, "datasets", "leak.csv").Replace("'", "''", StringComparison.Ordinal);
         await ProblemAssert.IsProblem(await client.SqlAsync($"COPY sales TO '{target}'"), HttpStatusCode.Forbidden);
+        // EXPLAIN ANALYZE runs what it explains: decided by the explained statement's own type.
+        await ProblemAssert.IsProblem(await client.SqlAsync($"EXPLAIN ANALYZE COPY sales TO '{target}'"), HttpStatusCode.Forbidden, "EXPLAIN");
         Assert.False(File.Exists(Path.Combine(host.Root, "datasets", "leak.csv")));
     }
 
@@ -345,6 +352,8 @@ public abstract class QueryContractTests
     [InlineData("SHOW TABLES")]
     [InlineData("SUMMARIZE sales")]
     [InlineData("EXPLAIN SELECT * FROM sales")]
+    [InlineData("EXPLAIN ANALYZE SELECT count(*) FROM sales")]
+    [InlineData("EXPLAIN (FORMAT json) SELECT * FROM sales")]
     [InlineData("-- a comment\nSELECT 1")]
     public async Task Read_only_statements_are_allowed(string sql)
     {
