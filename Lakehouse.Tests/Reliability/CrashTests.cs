@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Lakehouse.Tests.Infrastructure;
+using Lakehouse.Tools;
 
 namespace Lakehouse.Tests.Reliability;
 
@@ -53,7 +54,7 @@ public abstract class CrashTests
         var ledger = new Ledger();
         var random = new Random(2026);
 
-        await using (var first = await ChildHost.StartAsync(environment, root.Path))
+        await using (var first = await HostChildProcess.StartAsync(environment, root.Path))
         {
             var seed = await first.Client.IngestOkAsync("seed", "id,round\n0,0\n");
             var bytes = await first.Client.GetByteArrayAsync("/v1/storage/objects/" + seed.GetProperty("file").GetProperty("key").GetString(), Cancel);
@@ -63,7 +64,7 @@ public abstract class CrashTests
 
         for (var round = 1; round <= Rounds; round++)
         {
-            await using (var host = await ChildHost.StartAsync(environment, root.Path))
+            await using (var host = await HostChildProcess.StartAsync(environment, root.Path))
             {
                 await CheckInvariantsAsync(host, ledger, $"before round {round}");
                 using var stop = new CancellationTokenSource();
@@ -80,7 +81,7 @@ public abstract class CrashTests
                 await Task.WhenAll(writers);
             }
         }
-        await using var last = await ChildHost.StartAsync(environment, root.Path);
+        await using var last = await HostChildProcess.StartAsync(environment, root.Path);
         await CheckInvariantsAsync(last, ledger, "after the last crash");
         Assert.True(ledger.AckedRows.Count > Rounds, $"the writers got only {ledger.AckedRows.Count} rows acknowledged in {Rounds} rounds");
         Assert.True(ledger.AckedVectors.Count > Rounds, $"only {ledger.AckedVectors.Count} vectors were acknowledged");
@@ -187,7 +188,7 @@ public abstract class CrashTests
         }
     }
 
-    static async Task CheckInvariantsAsync(ChildHost host, Ledger ledger, string when)
+    static async Task CheckInvariantsAsync(HostChildProcess host, Ledger ledger, string when)
     {
         var client = host.Client;
         var context = $"{when}; 5xx answers: [{string.Join("; ", ledger.ServerErrors)}]; writes:\n{string.Join("\n", ledger.Events.TakeLast(60))}\nhost log:\n{host.Log}";

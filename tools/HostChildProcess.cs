@@ -2,23 +2,29 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Lakehouse.Tests.Infrastructure;
+namespace Lakehouse.Tools;
 
 /// <summary>
 /// Lakehouse.Host as a real child process, configured through LAKEHOUSE__* variables as an
-/// operator would, that a test can SIGKILL at any moment and start again on the same storage.
+/// operator would: for tests that SIGKILL it at any moment and start it again on the same storage,
+/// and for benchmarks that read its memory from /proc. Shared by both (compiled into each).
 /// </summary>
-public sealed partial class ChildHost : IAsyncDisposable
+public sealed partial class HostChildProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly StringBuilder _log;
 
-    ChildHost(Process process, StringBuilder log, Uri address)
+    HostChildProcess(Process process, StringBuilder log, Uri address)
     {
         _process = process;
         _log = log;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        Address = address;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(10) };
     }
+
+    public Uri Address { get; }
+
+    public int ProcessId => _process.Id;
 
     public HttpClient Client { get; }
 
@@ -31,8 +37,8 @@ public sealed partial class ChildHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the host and returns once /health says every module has loaded.</summary>
-    public static async Task<ChildHost> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    /// <summary>Starts the host and returns once /health says every module has loaded; <paramref name="onLine"/> sees each line it writes.</summary>
+    public static async Task<HostChildProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, Action<string>? onLine = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lakehouse.Host.dll"));
@@ -40,30 +46,32 @@ public sealed partial class ChildHost : IAsyncDisposable
         foreach (var (key, value) in environment) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var log = new StringBuilder();
+        void Keep(string line)
+        {
+            lock (log) log.AppendLine(line);
+            onLine?.Invoke(line);
+        }
         process.ErrorDataReceived += (_, e) =>
         {
-            lock (log) log.AppendLine(e.Data);
+            if (e.Data is not null) Keep(e.Data);
         };
         process.BeginErrorReadLine();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
         {
-            lock (log) log.AppendLine(line);
+            Keep(line);
             if (Listening().Match(line) is not { Success: true } match) continue;
-            _ = DrainAsync(process, log);
-            var host = new ChildHost(process, log, new Uri(match.Groups[1].Value));
+            _ = DrainAsync(process, Keep);
+            var host = new HostChildProcess(process, log, new Uri(match.Groups[1].Value));
             while ((await host.Client.GetAsync("/health", deadline.Token)).StatusCode != System.Net.HttpStatusCode.OK) await Task.Delay(20, deadline.Token);
             return host;
         }
         throw new InvalidOperationException("the host exited before it listened: " + log);
     }
 
-    static async Task DrainAsync(Process process, StringBuilder log)
+    static async Task DrainAsync(Process process, Action<string> keep)
     {
-        while (await process.StandardOutput.ReadLineAsync() is { } line)
-        {
-            lock (log) log.AppendLine(line);
-        }
+        while (await process.StandardOutput.ReadLineAsync() is { } line) keep(line);
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, as a power cut or the OOM killer would end it.</summary>
