@@ -27,16 +27,19 @@ internal sealed class ParquetCache(IObjectStore store, string folder, long maxBy
     async Task<string> EnsureAsync(string key, CancellationToken cancellationToken)
     {
         var info = await store.HeadAsync(key, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage.");
-        var path = Path.Combine(Folder, $"{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32]}-{Sanitize(info.ETag)}.parquet");
-        if (File.Exists(path))
+        var cached = PathFor(key, info.ETag);
+        if (File.Exists(cached))
         {
-            File.SetLastAccessTimeUtc(path, DateTime.UtcNow);
-            return path;
+            File.SetLastAccessTimeUtc(cached, DateTime.UtcNow);
+            return cached;
         }
+        await using var content = await store.GetAsync(key, null, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage.");
+        // Named by the ETag of the bytes downloaded, not the stat's: an overwrite in between must not
+        // file new bytes under the old version's name.
+        var path = PathFor(key, content.Info.ETag);
         var partial = path + "." + Guid.NewGuid().ToString("N") + ".part";
         try
         {
-            await using (var content = await store.GetAsync(key, null, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage."))
             await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 await content.Stream.CopyToAsync(file, 1 << 20, cancellationToken);
@@ -49,6 +52,9 @@ internal sealed class ParquetCache(IObjectStore store, string folder, long maxBy
         }
         return path;
     }
+
+    string PathFor(string key, string etag) =>
+        Path.Combine(Folder, $"{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32]}-{Sanitize(etag)}.parquet");
 
     /// <summary>Removes least recently used copies beyond the limit, never one in <paramref name="pinned"/>.</summary>
     public void Evict(IReadOnlySet<string> pinned)
