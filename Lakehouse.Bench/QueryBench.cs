@@ -10,7 +10,8 @@ namespace Lakehouse.Bench;
 /// <summary>
 /// POST /v1/sql against the same query run directly on DuckDB.NET over the same Parquet file in
 /// this process: a group-by's round trip, 100,000 full rows as JSON and as CSV (rows/s, against a
-/// DuckDB reader + Utf8JsonWriter loop), and the host's RSS growth while 5 million rows stream as CSV.
+/// DuckDB reader + Utf8JsonWriter loop), and the host's RSS growth while 5 million rows stream as CSV
+/// and while 280 MB of lists stream as JSON.
 /// </summary>
 public static class QueryBench
 {
@@ -52,6 +53,15 @@ public static class QueryBench
         await RestAsync(http, "SELECT range AS n, range * 2 AS twice FROM range(5000000)", "text/csv");
         Report.Figure(Workload, "csv_5m_rows_rss_growth_mib", host.PeakRssMiB - idle, "limit_mib", 100, lowerIsBetter: true);
         Report.Progress($"5M rows as CSV in {clock.Elapsed.TotalSeconds:F2} s");
+
+        // Nested values are rendered to JSON text as they are read: 20,000 rows of a 2,000-number list
+        // (about 280 MB of JSON) must not be held a 2,048-row chunk at a time.
+        idle = host.RssMiB;
+        host.ResetPeak();
+        clock.Restart();
+        await RestAsync(http, "SELECT i, list_transform(range(2000), x -> x + i) AS l FROM range(20000) t(i)", null);
+        Report.Figure(Workload, "json_280mb_of_lists_rss_growth_mib", host.PeakRssMiB - idle, "limit_mib", 100, lowerIsBetter: true);
+        Report.Progress($"280 MB of lists as JSON in {clock.Elapsed.TotalSeconds:F2} s");
     }
 
     static void DirectGroupBy(DuckDBConnection duck)
