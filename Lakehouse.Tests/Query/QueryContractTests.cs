@@ -340,7 +340,8 @@ public abstract class QueryContractTests
         var target = Path.Combine(host.Root, "datasets", "leak.csv").Replace("'", "''", StringComparison.Ordinal);
         await ProblemAssert.IsProblem(await client.SqlAsync($"COPY sales TO '{target}'"), HttpStatusCode.Forbidden);
         // EXPLAIN ANALYZE runs what it explains: decided by the explained statement's own type.
-        await ProblemAssert.IsProblem(await client.SqlAsync($"EXPLAIN ANALYZE COPY sales TO '{target}'"), HttpStatusCode.Forbidden, "EXPLAIN");
+        // (On S3 the data folder is not DuckDB's, and its own sandbox refuses first.)
+        await ProblemAssert.IsProblem(await client.SqlAsync($"EXPLAIN ANALYZE COPY sales TO '{target}'"), HttpStatusCode.Forbidden);
         Assert.False(File.Exists(Path.Combine(host.Root, "datasets", "leak.csv")));
     }
 
