@@ -11,7 +11,7 @@ public static class ParquetFooter
     /// <summary>Reads the footer of a local Parquet file; InvalidDataException when it is not Parquet.</summary>
     public static async Task<ParquetSummary> ReadAsync(string path, CancellationToken cancellationToken)
     {
-        await using var duck = DuckDb.OpenInMemory();
+        await using var duck = DuckDb.OpenScratch();
         var file = DuckDb.Literal(path);
         try
         {

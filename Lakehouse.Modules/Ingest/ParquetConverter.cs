@@ -32,7 +32,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
         {
             try
             {
-                await using var duck = DuckDb.OpenInMemory();
+                await using var duck = DuckDb.OpenScratch();
                 if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
                 if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
                 await duck.ExecuteAsync(CopySql(csvPath, parquetPath, shape, current, options.Header, maxLineBytes), cancellationToken);
