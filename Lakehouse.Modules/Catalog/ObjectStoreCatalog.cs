@@ -149,8 +149,10 @@ internal sealed class ObjectStoreCatalog : ICatalog
     /// </summary>
     async Task DeleteUnreferencedAsync(string dataset, IEnumerable<DataFile> dropped)
     {
+        var owned = dropped.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)).ToList();
+        if (owned.Count == 0) return; // an append drops nothing: no need to gather every manifest's files
         var named = _manifests.Values.SelectMany(m => m.Files).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in dropped.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal) && !named.Contains(f.Key)))
+        foreach (var file in owned.Where(f => !named.Contains(f.Key)))
         {
             await _store.DeleteAsync(file.Key, CancellationToken.None);
         }
