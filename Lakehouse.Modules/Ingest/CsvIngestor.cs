@@ -70,7 +70,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
                 summary.RowCount, dataset, manifest.Version, clock.ElapsedMilliseconds, received, converted - received, clock.ElapsedMilliseconds - converted);
             _rowsIngested.Add(summary.RowCount);
             _bytesIngested.Add(stored.Size);
-            return new IngestResult(dataset, summary.RowCount, file, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds);
+            return new IngestResult(dataset, summary.RowCount, file, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds, shape.Renamed);
         }
         finally
         {

@@ -13,7 +13,8 @@ internal sealed class CsvFormatException(long line, string message) : Exception(
 /// The shape of a whole CSV file: column names, one inferred type per column, whether each column
 /// holds any non-NULL value at all, the number of data rows, and the delimiter it was read with.
 /// </summary>
-internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows, int LongestRecordBytes, byte Delimiter);
+internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows, int LongestRecordBytes, byte Delimiter,
+    IReadOnlyList<ColumnRename> Renamed);
 
 /// <summary>
 /// One pass over a CSV as its bytes arrive (it runs while the upload is still being received):
@@ -34,6 +35,7 @@ internal sealed class CsvScanner
     long _line = 1;
     long _rows;
     List<string>? _names;
+    readonly List<ColumnRename> _renamed = [];
     TypeMask[] _masks = [];
     bool[] _sawValue = [];
     int _columns = -1;
@@ -68,7 +70,7 @@ internal sealed class CsvScanner
         if (_columns < 0) throw new CsvFormatException(1, "the body is empty; send a CSV with a header row and at least one data row.");
         if (_rows == 0) throw new CsvFormatException(_line, "the CSV has a header but no data rows.");
         var types = Enumerable.Range(0, _columns).Select(c => ValueTypes.ColumnType(_masks[c], _sawValue[c])).ToList();
-        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord, _delimiter);
+        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord, _delimiter, _renamed);
     }
 
     void Scan(bool final)
@@ -172,7 +174,7 @@ internal sealed class CsvScanner
                 position += end;
             }
 
-            if (headerNames is not null) headerNames.Add(HeaderName(value, escapedQuotes, field));
+            if (headerNames is not null) headerNames.Add(HeaderName(value, escapedQuotes));
             else if (_columns < 0) FirstRowColumn(field, value, quoted);
             else if (field < _columns) Observe(field, value, quoted);
             field++;
@@ -231,15 +233,35 @@ internal sealed class CsvScanner
         _rows++;
     }
 
-    void StartColumns(List<string> names)
+    /// <summary>
+    /// The header's names, made usable as DuckDB does: an empty name becomes column{N} by position, a
+    /// repeat (ignoring case: SQL identifiers do) name_1, name_2 … Real files have both (an index
+    /// column, a trailing comma; 40 of 600 in one public collection), and pandas and DuckDB read them.
+    /// </summary>
+    void StartColumns(List<string> header)
     {
+        var names = new List<string>(header.Count);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var name in names)
+        var nextSuffix = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < header.Count; i++)
         {
             // Names reach DuckDB inside SQL text, which a NUL would end early (found by generated input: a 500).
-            if (name.Contains('\0', StringComparison.Ordinal)) throw new CsvFormatException(1, $"header field {seen.Count + 1} holds a NUL character, which no column name can.");
-            // SQL identifiers ignore case, so "Name" and "name" would be one column in a query.
-            if (!seen.Add(name)) throw new CsvFormatException(1, $"the header names column '{name}' twice (names are compared ignoring case).");
+            if (header[i].Contains('\0', StringComparison.Ordinal)) throw new CsvFormatException(1, $"header field {i + 1} holds a NUL character, which no column name can.");
+            var name = header[i].Length == 0 ? $"column{i}" : header[i];
+            var unique = name;
+            if (seen.Contains(unique))
+            {
+                var suffix = nextSuffix.GetValueOrDefault(name, 1);
+                do
+                {
+                    unique = $"{name}_{suffix++}";
+                }
+                while (seen.Contains(unique));
+                nextSuffix[name] = suffix;
+            }
+            seen.Add(unique);
+            names.Add(unique);
+            if (unique != header[i]) _renamed.Add(new ColumnRename(i, header[i], unique));
         }
         _names = names;
         StartTypes(names.Count);
@@ -273,11 +295,10 @@ internal sealed class CsvScanner
         _masks[column] = mask & (quoted && value.IsEmpty ? TypeMask.None : ValueTypes.Of(value));
     }
 
-    static string HeaderName(ReadOnlySpan<byte> value, bool escapedQuotes, int field)
+    static string HeaderName(ReadOnlySpan<byte> value, bool escapedQuotes)
     {
         var name = Encoding.UTF8.GetString(value);
         if (escapedQuotes) name = name.Replace("\"\"", "\"", StringComparison.Ordinal);
-        if (name.Length == 0) throw new CsvFormatException(1, $"header column {field + 1} has no name.");
         return name;
     }
 }

@@ -21,4 +21,8 @@ public enum IngestMode
 /// <param name="Delimiter">The field delimiter; null to detect it from the file (comma, semicolon, tab or pipe).</param>
 public sealed record IngestOptions(IngestMode Mode, byte? Delimiter, bool Header);
 
-public sealed record IngestResult(string Dataset, long Rows, DataFile File, IReadOnlyList<ColumnSchema> Schema, long Version, long ElapsedMs);
+public sealed record IngestResult(string Dataset, long Rows, DataFile File, IReadOnlyList<ColumnSchema> Schema, long Version, long ElapsedMs,
+    IReadOnlyList<ColumnRename> Renamed);
+
+/// <summary>A header name the CSV could not keep as written (empty, or a repeat), and what the column is called instead.</summary>
+public sealed record ColumnRename(int Position, string From, string To);
