@@ -29,7 +29,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             CsvShape shape;
             try
             {
-                shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header), cancellationToken);
+                shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes), cancellationToken);
             }
             catch (CsvFormatException e)
             {

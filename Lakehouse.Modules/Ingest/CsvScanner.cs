@@ -41,10 +41,14 @@ internal sealed class CsvScanner
     int _columns = -1;
     int _longestRecord;
 
+    readonly bool _literalQuotes;
+
     /// <param name="delimiter">The field delimiter, or null to detect it from the file's start (<see cref="DelimiterDetector"/>).</param>
-    public CsvScanner(byte? delimiter, bool header)
+    /// <param name="literalQuotes">Take a quote inside an unquoted field as text (heights written 5'10") instead of refusing the file.</param>
+    public CsvScanner(byte? delimiter, bool header, bool literalQuotes = false)
     {
         _header = header;
+        _literalQuotes = literalQuotes;
         if (delimiter is { } given) UseDelimiter(given);
     }
 
@@ -171,6 +175,14 @@ internal sealed class CsvScanner
                     end = data.Length - position;
                 }
                 value = data.Slice(position, end);
+                // RFC 4180 has no quote inside an unquoted field. Taken as text, an unmatched one lets a row
+                // whose separator is missing regain its field count from a later field that closes it
+                // ($34.14"Kids' Sweater Fleece, Hooded"), and be stored shifted: refuse it. Quotes that pair
+                // up within the field (coordinates 37°36'37.8"N 121°2'17.9"W) cannot span a delimiter.
+                if (!_literalQuotes && value.Count((byte)'"') % 2 == 1)
+                {
+                    throw new CsvFormatException(_line, $"field {field + 1} has an unmatched quote inside an unquoted value (at its character {value.IndexOf((byte)'"') + 1}), which a CSV reader cannot read unambiguously. Quote the whole field and double the quote (\"5'10\"\"\"), or send ?quotes=literal to take such quotes as text.");
+                }
                 position += end;
             }
 

@@ -16,11 +16,11 @@ internal static class IngestEndpoints
 
     public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest).Writes().LimitsItsOwnBody("ingest.max_ingest_bytes");
 
-    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header,
+    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header, string? quotes,
         HttpContext context, IIngestService ingest, LakehouseConfig config)
     {
         Names.Validate(dataset, "Dataset");
-        var options = new IngestOptions(ParseMode(mode), ParseDelimiter(delimiter), ParseHeader(header));
+        var options = new IngestOptions(ParseMode(mode), ParseDelimiter(delimiter), ParseHeader(header), ParseQuotes(quotes));
         var limit = config.Ingest.MaxIngestBytes;
         if (context.Request.ContentLength > limit)
         {
@@ -97,6 +97,14 @@ internal static class IngestEndpoints
         }
         return (byte)value[0];
     }
+
+    /// <summary>Whether a quote inside an unquoted field is text: "strict" (the default) refuses the file instead.</summary>
+    static bool ParseQuotes(string? quotes) => quotes switch
+    {
+        null or "strict" => false,
+        "literal" => true,
+        _ => throw ProblemException.BadRequest($"quotes must be 'strict' or 'literal', not '{quotes}'."),
+    };
 
     static bool ParseHeader(string? header) => header switch
     {

@@ -164,4 +164,26 @@ public sealed class CsvScannerTests
         var shape = Scan("a,b\n1,\"" + new string('x', 5000) + "\"\n2,y\n", chunk: 1000);
         Assert.InRange(shape.LongestRecordBytes, 5004, 5010);
     }
+
+    [Theory]
+    [InlineData("a,b\n1,5'10\"\n", true)]                                  // one quote: it could open text that runs past a delimiter
+    [InlineData("a,b,c\n1,$34.14\"Kids, Hooded\"\n", true)]                  // the shifted row
+    [InlineData("a,b\n1,37°36'37.8\"N 121°2'17.9\"W\n", false)]             // quotes that pair up inside the field
+    [InlineData("a,b\n1,\"5'10\"\"\"\n", false)]                             // quoted properly
+    public void An_unmatched_quote_inside_an_unquoted_field_is_refused_unless_quotes_are_literal(string csv, bool refused)
+    {
+        if (refused)
+        {
+            var error = Assert.Throws<CsvFormatException>(() => Scan(csv));
+            Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
+            Assert.Contains("quotes=literal", error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(1, Scan(csv).Rows);
+        }
+        var scanner = new CsvScanner((byte)',', header: true, literalQuotes: true);
+        scanner.Feed(Encoding.UTF8.GetBytes(csv));
+        Assert.Equal(1, scanner.Finish().Rows);
+    }
 }

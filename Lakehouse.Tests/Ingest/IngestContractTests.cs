@@ -261,6 +261,27 @@ public abstract class IngestContractTests
         Assert.Equal(0, (await client.IngestOkAsync("plain", "x,y\n1,2\n")).GetProperty("renamed").GetArrayLength());
     }
 
+    [Fact]
+    public async Task A_quote_inside_an_unquoted_field_is_a_400_naming_line_and_field_unless_quotes_are_literal()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        // A missing separator before a quoted field holding the delimiter: read with the quote as text, the row
+        // regains its three fields and is stored shifted.
+        var shifted = "id,price,name\n1,12.50,\"Mittens, wool\"\n2,$34.14\"Kids' Sweater Fleece, Hooded\"\n";
+        await ProblemAssert.IsProblem(await client.IngestAsync("shop", shifted), HttpStatusCode.BadRequest, "line 3");
+        await ProblemAssert.IsProblem(await client.IngestAsync("shop", shifted), HttpStatusCode.BadRequest, "field 2");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets/shop", Cancel)).StatusCode);
+
+        // Heights written 5'10": the way out is an explicit option, and the values read back as written.
+        var heights = "name,height\nBob,5'10\"\nAna,\"5'2\"\"\"\n";
+        await ProblemAssert.IsProblem(await client.IngestAsync("people", heights), HttpStatusCode.BadRequest, "quotes=literal");
+        await client.IngestOkAsync("people", heights, "?quotes=literal");
+        var rows = (await client.SqlOkAsync("SELECT name, height FROM people ORDER BY name")).GetProperty("rows");
+        Assert.Equal(["5'2\"", "5'10\""], rows.EnumerateArray().Select(r => r[1].GetString()));
+        await ProblemAssert.IsProblem(await client.IngestAsync("people", heights, "?quotes=lazy"), HttpStatusCode.BadRequest, "quotes must be");
+    }
+
     [Theory]
     [InlineData("a,b\n1,2\n3,4,5\n", "line 3")]
     [InlineData("a,b\n1,2\n3\n", "line 3")]
