@@ -7,7 +7,8 @@ namespace Lakehouse.Bench;
 /// <summary>
 /// POST /v1/ingest of the workers CSV end to end (upload included), against DuckDB's own
 /// COPY (SELECT * FROM read_csv(f)) TO parquet (snappy) on the same file in the same run. Also the
-/// host's peak RSS during the ingest, at two file sizes, and the Parquet size against DuckDB's.
+/// host's peak RSS during the ingest, at two file sizes, the Parquet size against DuckDB's, and a
+/// small file's ingest against a SELECT 1 round trip.
 /// </summary>
 public static class IngestBench
 {
@@ -24,6 +25,7 @@ public static class IngestBench
         await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { ["LAKEHOUSE__INGEST__MAX_INGEST_BYTES"] = "1073741824" });
         using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(10) };
 
+        await SmallFilesAsync(http);
         var smallRss = await PeakRssGrowthAsync(host, http, small, "workers_small");
         var best = double.MaxValue;
         double largeRss = 0;
@@ -51,6 +53,41 @@ public static class IngestBench
             var hugeRss = await PeakRssGrowthAsync(host, http, huge, "workers_huge");
             Report.Figure(Workload, "rss_growth_1m_mib", hugeRss, "rss_growth_500k_mib", largeRss, lowerIsBetter: true);
         }
+    }
+
+    /// <summary>
+    /// Teams upload many small files: the p50 of 50 appends of a 10 KB CSV against the p50 of a
+    /// SELECT 1 round trip on the same host (the floor of any request), after 5 of each to warm up.
+    /// </summary>
+    static async Task SmallFilesAsync(HttpClient http)
+    {
+        var csv = new System.Text.StringBuilder("id,name,amount,day\n");
+        var random = new Random(10);
+        while (csv.Length < 10_000) csv.Append(csv.Length).Append(",name").Append(random.Next(1000)).Append(',').Append(random.Next(10000) / 100.0).Append(",2024-01-").Append(random.Next(10, 28)).Append('\n');
+        var body = csv.ToString();
+        async Task<double> TimedAsync(Func<Task<HttpResponseMessage>> send)
+        {
+            var clock = Stopwatch.StartNew();
+            using var response = await send();
+            response.EnsureSuccessStatusCode();
+            await response.Content.CopyToAsync(Stream.Null);
+            return clock.Elapsed.TotalMilliseconds;
+        }
+        Task<HttpResponseMessage> Append() => http.PostAsync("/v1/ingest/small_files?mode=append", new StringContent(body, System.Text.Encoding.UTF8, "text/csv"));
+        Task<HttpResponseMessage> Select() => http.PostAsync("/v1/sql", new StringContent("{\"sql\":\"SELECT 1\"}", System.Text.Encoding.UTF8, "application/json"));
+        for (var i = 0; i < 5; i++)
+        {
+            await TimedAsync(Append);
+            await TimedAsync(Select);
+        }
+        var appends = new List<double>();
+        var selects = new List<double>();
+        for (var i = 0; i < 50; i++)
+        {
+            appends.Add(await TimedAsync(Append));
+            selects.Add(await TimedAsync(Select));
+        }
+        Report.Figure(Workload, "small_file_ingest_p50_ms", appends.Order().ElementAt(25), "select_1_p50_ms", selects.Order().ElementAt(25), lowerIsBetter: true);
     }
 
     /// <summary>The validating, type-inferring scan alone, from memory: the part of an ingest that runs while the upload arrives.</summary>
