@@ -16,7 +16,7 @@ internal static class IngestEndpoints
 
     public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest).Writes().LimitsItsOwnBody("ingest.max_ingest_bytes");
 
-    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header, string? quotes,
+    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header, string? quotes, string? charset,
         HttpContext context, IIngestService ingest, LakehouseConfig config)
     {
         Names.Validate(dataset, "Dataset");
@@ -27,13 +27,17 @@ internal static class IngestEndpoints
             throw ProblemException.TooLarge($"The body is {context.Request.ContentLength} bytes; ingest.max_ingest_bytes is {limit}.");
         }
         var body = new LimitedReadStream(context.Request.Body, limit, "ingest.max_ingest_bytes");
-        var csv = await CsvBodyAsync(context.Request, body);
+        var csv = await CsvBodyAsync(context.Request, body, charset);
         var result = await ingest.IngestAsync(dataset, csv, options, context.RequestAborted);
         return TypedResults.Created($"/v1/catalog/datasets/{dataset}", result);
     }
 
-    /// <summary>The CSV as UTF-8: the part named "file" of a multipart form, or the raw body, transcoded from its declared charset.</summary>
-    static async Task<Stream> CsvBodyAsync(HttpRequest request, Stream body)
+    /// <summary>
+    /// The CSV as UTF-8: the part named "file" of a multipart form, or the raw body, transcoded from its
+    /// charset: ?charset= when given (tools that cannot set a Content-Type parameter), else the one the
+    /// body or part declares.
+    /// </summary>
+    static async Task<Stream> CsvBodyAsync(HttpRequest request, Stream body, string? charset)
     {
         var contentType = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed : null;
         if (contentType?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
@@ -46,12 +50,12 @@ internal static class IngestEndpoints
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                     && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
                 {
-                    return Utf8(section.Body, MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.Charset.Value : null);
+                    return Utf8(section.Body, charset ?? (MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.Charset.Value : null));
                 }
             }
             throw ProblemException.BadRequest("The multipart/form-data body has no part named 'file'.");
         }
-        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase)) return Utf8(body, contentType.Charset.Value);
+        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase)) return Utf8(body, charset ?? contentType.Charset.Value);
         throw ProblemException.UnsupportedMediaType(
             $"Send the CSV as text/csv (curl -H 'Content-Type: text/csv' --data-binary @file.csv) or as multipart/form-data with a part named 'file' (curl -F file=@file.csv); got '{request.ContentType ?? "no content type"}'.");
     }

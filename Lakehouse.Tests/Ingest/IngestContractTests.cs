@@ -329,13 +329,17 @@ public abstract class IngestContractTests
         form.Add(part, "file", "export.csv");
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/v1/ingest/multi", form, TestContext.Current.CancellationToken)).StatusCode);
 
-        foreach (var dataset in new[] { "raw", "multi" })
+        // Given in the query, for tools that cannot add a parameter to the Content-Type; it wins over the header.
+        Assert.Equal(HttpStatusCode.Created, (await client.IngestAsync("query", windows1252, "?charset=windows-1252", contentType: "text/csv")).StatusCode);
+
+        foreach (var dataset in new[] { "raw", "multi", "query" })
         {
             var row = (await client.SqlOkAsync($"SELECT city, note FROM {dataset}")).GetProperty("rows")[0];
             Assert.Equal("Montr\u00e9al", row[0].GetString());
             Assert.Equal("\u201cquoted\u201d \u20ac5", row[1].GetString());
         }
         await ProblemAssert.IsProblem(await client.IngestAsync("odd", windows1252, contentType: "text/csv; charset=klingon"), HttpStatusCode.UnsupportedMediaType, "klingon");
+        await ProblemAssert.IsProblem(await client.IngestAsync("odd", windows1252, "?charset=vulcan"), HttpStatusCode.UnsupportedMediaType, "vulcan");
     }
 
     [Theory]
