@@ -29,7 +29,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             CsvShape shape;
             try
             {
-                shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes), cancellationToken);
+                shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines), cancellationToken);
             }
             catch (CsvFormatException e)
             {
@@ -41,6 +41,12 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             var parquetPath = Path.Combine(work, "data.parquet");
             await converter.ConvertAsync(csvPath, parquetPath, shape, readTypes, options, cancellationToken);
             var summary = await ParquetFooter.ReadAsync(parquetPath, cancellationToken);
+            // Our scanner and DuckDB's reader must agree on the rows, or a row was lost or made up between
+            // them (DuckDB's skip once swallowed a whole table): never store that.
+            if (summary.RowCount != shape.Rows)
+            {
+                throw new InvalidOperationException($"The CSV scanner counted {shape.Rows} rows but DuckDB wrote {summary.RowCount}; the file was not stored.");
+            }
             var converted = clock.ElapsedMilliseconds;
 
             var key = $"{DatasetKeys.FilesPrefix(dataset)}{Ulid.New()}.parquet";

@@ -13,8 +13,9 @@ internal sealed class CsvFormatException(long line, string message) : Exception(
 /// The shape of a whole CSV file: column names, one inferred type per column, whether each column
 /// holds any non-NULL value at all, the number of data rows, and the delimiter it was read with.
 /// </summary>
+/// <param name="SkippedBytes">Where in the file the lines skipped before the header are (?skip=N), as byte offsets.</param>
 internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<string> Types, IReadOnlyList<bool> HasValues, long Rows, int LongestRecordBytes, byte Delimiter,
-    IReadOnlyList<ColumnRename> Renamed);
+    IReadOnlyList<ColumnRename> Renamed, (int From, int To) SkippedBytes);
 
 /// <summary>
 /// One pass over a CSV as its bytes arrive (it runs while the upload is still being received):
@@ -42,13 +43,17 @@ internal sealed class CsvScanner
     int _longestRecord;
 
     readonly bool _literalQuotes;
+    readonly int _skipLines;
+    (int From, int To) _skipped;
 
     /// <param name="delimiter">The field delimiter, or null to detect it from the file's start (<see cref="DelimiterDetector"/>).</param>
     /// <param name="literalQuotes">Take a quote inside an unquoted field as text (heights written 5'10") instead of refusing the file.</param>
-    public CsvScanner(byte? delimiter, bool header, bool literalQuotes = false)
+    /// <param name="skipLines">Lines before the header (a title, an export note) that are not part of the table.</param>
+    public CsvScanner(byte? delimiter, bool header, bool literalQuotes = false, int skipLines = 0)
     {
         _header = header;
         _literalQuotes = literalQuotes;
+        _skipLines = skipLines;
         if (delimiter is { } given) UseDelimiter(given);
     }
 
@@ -74,7 +79,7 @@ internal sealed class CsvScanner
         if (_columns < 0) throw new CsvFormatException(1, "the body is empty; send a CSV with a header row and at least one data row.");
         if (_rows == 0) throw new CsvFormatException(_line, "the CSV has a header but no data rows.");
         var types = Enumerable.Range(0, _columns).Select(c => ValueTypes.ColumnType(_masks[c], _sawValue[c])).ToList();
-        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord, _delimiter, _renamed);
+        return new CsvShape(_names!, types, [.. _sawValue.Take(_columns)], _rows, _longestRecord, _delimiter, _renamed, _skipped);
     }
 
     void Scan(bool final)
@@ -85,6 +90,16 @@ internal sealed class CsvScanner
         {
             if (data.Length < (_fieldEnd is null ? DelimiterDetector.SampleBytes : 3) && !final) return;
             if (data.StartsWith("\uFEFF"u8)) position = 3;
+            // Skipped lines are raw lines, as DuckDB's skip counts them: no quoting applies to them.
+            for (var skipped = 0; skipped < _skipLines; skipped++)
+            {
+                var end = data[position..].IndexOf((byte)'\n');
+                if (end < 0 && !final) return;
+                if (end < 0) throw new CsvFormatException(_line, $"the file has only {skipped} lines, and skip={_skipLines} skips them all.");
+                position += end + 1;
+            }
+            _line += _skipLines;
+            _skipped = (data.StartsWith("\uFEFF"u8) ? 3 : 0, position);
             if (_fieldEnd is null) UseDelimiter(DelimiterDetector.Detect(data[position..], whole: final));
             _started = true;
         }

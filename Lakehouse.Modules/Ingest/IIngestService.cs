@@ -20,7 +20,8 @@ public enum IngestMode
 
 /// <param name="Delimiter">The field delimiter; null to detect it from the file (comma, semicolon, tab or pipe).</param>
 /// <param name="LiteralQuotes">A quote inside an unquoted field is text (?quotes=literal), not a 400.</param>
-public sealed record IngestOptions(IngestMode Mode, byte? Delimiter, bool Header, bool LiteralQuotes = false);
+/// <param name="SkipLines">Lines before the header that are not part of the table (?skip=N).</param>
+public sealed record IngestOptions(IngestMode Mode, byte? Delimiter, bool Header, bool LiteralQuotes = false, int SkipLines = 0);
 
 public sealed record IngestResult(string Dataset, long Rows, DataFile File, IReadOnlyList<ColumnSchema> Schema, long Version, long ElapsedMs,
     IReadOnlyList<ColumnRename> Renamed);

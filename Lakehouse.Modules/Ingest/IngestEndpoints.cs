@@ -16,11 +16,11 @@ internal static class IngestEndpoints
 
     public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest).Writes().LimitsItsOwnBody("ingest.max_ingest_bytes");
 
-    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header, string? quotes, string? charset,
+    static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header, string? quotes, string? charset, string? skip,
         HttpContext context, IIngestService ingest, LakehouseConfig config)
     {
         Names.Validate(dataset, "Dataset");
-        var options = new IngestOptions(ParseMode(mode), ParseDelimiter(delimiter), ParseHeader(header), ParseQuotes(quotes));
+        var options = new IngestOptions(ParseMode(mode), ParseDelimiter(delimiter), ParseHeader(header), ParseQuotes(quotes), ParseSkip(skip));
         var limit = config.Ingest.MaxIngestBytes;
         if (context.Request.ContentLength > limit)
         {
@@ -109,6 +109,11 @@ internal static class IngestEndpoints
         "literal" => true,
         _ => throw ProblemException.BadRequest($"quotes must be 'strict' or 'literal', not '{quotes}'."),
     };
+
+    static int ParseSkip(string? skip) =>
+        skip is null ? 0
+        : int.TryParse(skip, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var lines) && lines <= 1000 ? lines
+        : throw ProblemException.BadRequest($"skip must be a whole number of lines from 0 to 1000, not '{skip}'.");
 
     static bool ParseHeader(string? header) => header switch
     {

@@ -25,6 +25,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
     public async Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
         IngestOptions options, CancellationToken cancellationToken)
     {
+        if (options.SkipLines > 0) BlankSkippedLines(csvPath, shape.SkippedBytes);
         var names = shape.Names;
         var maxLineBytes = Math.Max(DefaultMaxLineBytes, shape.LongestRecordBytes + 1024);
         var current = types.ToArray();
@@ -35,7 +36,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
                 await using var duck = DuckDb.OpenScratch();
                 if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
                 if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
-                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, shape, current, options.Header, maxLineBytes), cancellationToken);
+                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, shape, current, options, maxLineBytes), cancellationToken);
                 return current;
             }
             catch (DuckDBException e) when (e.Message.StartsWith("Conversion Error", StringComparison.Ordinal) && Widen(current, names, e.Message))
@@ -51,6 +52,25 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
         }
     }
 
+    /// <summary>
+    /// DuckDB's skip parses the lines it skips as CSV, so a quote in a title line swallowed the table
+    /// (0 rows, no error); ours skips raw lines. Blanking the skipped lines (spaces, line breaks kept)
+    /// makes both skip the same lines.
+    /// </summary>
+    static void BlankSkippedLines(string csvPath, (int From, int To) skipped)
+    {
+        using var file = new FileStream(csvPath, FileMode.Open, FileAccess.ReadWrite);
+        var bytes = new byte[skipped.To - skipped.From];
+        file.Position = skipped.From;
+        file.ReadExactly(bytes);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] is not ((byte)'\n' or (byte)'\r')) bytes[i] = (byte)' ';
+        }
+        file.Position = skipped.From;
+        file.Write(bytes);
+    }
+
     /// <summary>Makes the column the error names VARCHAR (or, if none is named, every typed column); false when nothing is left to widen.</summary>
     static bool Widen(string[] types, IReadOnlyList<string> names, string error)
     {
@@ -60,14 +80,14 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
         return targets.Count > 0;
     }
 
-    static string CopySql(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types, bool header, int maxLineBytes)
+    static string CopySql(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types, IngestOptions options, int maxLineBytes)
     {
         var columns = string.Join(", ", shape.Names.Select((name, i) => $"{DuckDb.Literal(name)}: {DuckDb.Literal(types[i])}"));
         var delimiter = DuckDb.Literal(((char)shape.Delimiter).ToString());
         var maxLine = maxLineBytes.ToString(CultureInfo.InvariantCulture);
         return $$"""
             COPY (SELECT * FROM read_csv({{DuckDb.Literal(csvPath)}}, auto_detect = false, delim = {{delimiter}}, quote = '"', escape = '"',
-                header = {{(header ? "true" : "false")}}, skip = 0, strict_mode = true, allow_quoted_nulls = false,
+                header = {{(options.Header ? "true" : "false")}}, skip = {{options.SkipLines}}, strict_mode = true, allow_quoted_nulls = false,
                 max_line_size = {{maxLine}}, columns = { {{columns}} }))
             TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {{RowGroupSize}})
             """;

@@ -262,6 +262,21 @@ public abstract class IngestContractTests
     }
 
     [Fact]
+    public async Task Lines_before_the_header_are_skipped_with_skip_and_lines_are_still_named_as_in_the_file()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        const string report = "Sales report, Q1\n\"exported\" by finance\nid,region\n1,north\n2,south\n";
+        await ProblemAssert.IsProblem(await client.IngestAsync("report", report), HttpStatusCode.BadRequest, "line");
+        var result = await client.IngestOkAsync("report", report, "?skip=2");
+        Assert.Equal(["id", "region"], result.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["north", "south"], (await client.SqlOkAsync("SELECT region FROM report ORDER BY id")).GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()));
+        await ProblemAssert.IsProblem(await client.IngestAsync("report", report + "3,east,extra\n", "?skip=2"), HttpStatusCode.BadRequest, "line 6");
+        await ProblemAssert.IsProblem(await client.IngestAsync("report", report, "?skip=9"), HttpStatusCode.BadRequest, "skip=9");
+        await ProblemAssert.IsProblem(await client.IngestAsync("report", report, "?skip=-1"), HttpStatusCode.BadRequest, "skip must be");
+    }
+
+    [Fact]
     public async Task A_quote_inside_an_unquoted_field_is_a_400_naming_line_and_field_unless_quotes_are_literal()
     {
         await using var host = await CreateAsync();
