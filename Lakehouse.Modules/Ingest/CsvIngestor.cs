@@ -8,80 +8,107 @@ using Microsoft.Extensions.Logging;
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// Upload → temp CSV (scanned as it arrives) → Parquet (DuckDB) → storage → catalog. The Parquet
-/// object is stored before the manifest names it; if the commit is refused the object is removed,
-/// so a failed ingest leaves storage and catalog exactly as they were.
+/// Upload → temp CSV (scanned as it arrives) → Parquet (DuckDB) → storage, for each file of the
+/// request in turn → one catalog commit for them all. The Parquet objects are stored before the
+/// manifest names them; if anything fails or the commit is refused they are removed, so a failed
+/// ingest leaves storage and catalog exactly as they were.
 /// </summary>
 internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
 {
     readonly Counter<long> _rowsIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.rows");
     readonly Counter<long> _bytesIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.parquet_bytes", "By");
 
-    public async Task<IngestResult> IngestAsync(string dataset, Stream csv, IngestOptions options, CancellationToken cancellationToken)
+    public async Task<IngestResult> IngestAsync(string dataset, IAsyncEnumerable<Stream> csvFiles, IngestOptions options, CancellationToken cancellationToken)
     {
         Names.Validate(dataset, "Dataset");
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("ingest");
         var work = Directory.CreateTempSubdirectory("lakehouse-ingest-").FullName;
+        var stored = new List<DataFile>();
         try
         {
-            var csvPath = Path.Combine(work, "upload.csv");
-            CsvShape shape;
-            try
+            CsvShape? first = null;
+            ParquetSummary? firstSummary = null;
+            var existing = options.Mode == IngestMode.Append ? catalog.Get(dataset) : null;
+            await foreach (var csv in csvFiles.WithCancellation(cancellationToken))
             {
-                shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines), cancellationToken);
-            }
-            catch (CsvFormatException e)
-            {
-                throw ProblemException.BadRequest(e.Message);
-            }
-
-            var received = clock.ElapsedMilliseconds;
-            var readTypes = ReadTypes(shape, options.Mode == IngestMode.Append ? catalog.Get(dataset) : null);
-            var parquetPath = Path.Combine(work, "data.parquet");
-            await converter.ConvertAsync(csvPath, parquetPath, shape, readTypes, options, cancellationToken);
-            var summary = await ParquetFooter.ReadAsync(parquetPath, cancellationToken);
-            // Our scanner and DuckDB's reader must agree on the rows, or a row was lost or made up between
-            // them (DuckDB's skip once swallowed a whole table): never store that.
-            if (summary.RowCount != shape.Rows)
-            {
-                throw new InvalidOperationException($"The CSV scanner counted {shape.Rows} rows but DuckDB wrote {summary.RowCount}; the file was not stored.");
-            }
-            var converted = clock.ElapsedMilliseconds;
-
-            var key = $"{DatasetKeys.FilesPrefix(dataset)}{Ulid.New()}.parquet";
-            var stored = await store.PutFileAsync(key, parquetPath, cancellationToken);
-            var file = new DataFile(key, summary.RowCount, stored.Size);
-            DatasetManifest manifest;
-            try
-            {
-                manifest = await catalog.UpdateAsync(dataset, null, current =>
+                var part = stored.Count + 1;
+                var (shape, summary, parquetPath) = await ConvertAsync(csv, Path.Combine(work, $"{part}"), existing, options, part, cancellationToken);
+                if (firstSummary is not null && Schemas.Differences(firstSummary.Schema, summary.Schema) is { Count: > 0 } differences)
                 {
-                    // The catalog deletes the files a replace drops once no manifest names them.
-                    if (current is null || options.Mode == IngestMode.Replace) return new DatasetContent(summary.Schema, [file]);
-                    // Checked again under the dataset's lock: a concurrent replace may have changed the schema.
-                    if (Schemas.Differences(current.Schema, summary.Schema) is { Count: > 0 } differences)
-                    {
-                        throw ProblemException.Conflict($"The CSV does not match dataset '{dataset}': {string.Join("; ", differences)}.");
-                    }
-                    return new DatasetContent(current.Schema, [.. current.Files, file]);
-                }, cancellationToken);
+                    throw ProblemException.Conflict($"File {part} does not have the columns of file 1: {string.Join("; ", differences)}.");
+                }
+                (first, firstSummary) = (first ?? shape, firstSummary ?? summary);
+                var key = $"{DatasetKeys.FilesPrefix(dataset)}{Ulid.New()}.parquet";
+                var info = await store.PutFileAsync(key, parquetPath, cancellationToken);
+                stored.Add(new DataFile(key, summary.RowCount, info.Size));
             }
-            catch
+            if (first is null || firstSummary is null) throw ProblemException.BadRequest("The request holds no CSV file.");
+            var converted = clock.ElapsedMilliseconds;
+            var manifest = await catalog.UpdateAsync(dataset, null, current =>
             {
-                await store.DeleteAsync(key, CancellationToken.None);
-                throw;
-            }
-            logger.LogInformation("Ingested {Rows} rows into {Dataset} v{Version} in {Elapsed} ms (receive+scan {Received} ms, convert {Convert} ms, store+commit {Store} ms)",
-                summary.RowCount, dataset, manifest.Version, clock.ElapsedMilliseconds, received, converted - received, clock.ElapsedMilliseconds - converted);
-            _rowsIngested.Add(summary.RowCount);
-            _bytesIngested.Add(stored.Size);
-            return new IngestResult(dataset, summary.RowCount, file, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds, shape.Renamed);
+                // The catalog deletes the files a replace drops once no manifest names them.
+                if (current is null || options.Mode == IngestMode.Replace) return new DatasetContent(firstSummary.Schema, stored);
+                // Checked again under the dataset's lock: a concurrent replace may have changed the schema.
+                if (Schemas.Differences(current.Schema, firstSummary.Schema) is { Count: > 0 } differences)
+                {
+                    throw ProblemException.Conflict($"The CSV does not match dataset '{dataset}': {string.Join("; ", differences)}.");
+                }
+                return new DatasetContent(current.Schema, [.. current.Files, .. stored]);
+            }, cancellationToken);
+            var rows = stored.Sum(f => f.RowCount);
+            logger.LogInformation("Ingested {Rows} rows in {Files} file(s) into {Dataset} v{Version} in {Elapsed} ms (receive+scan+convert {Convert} ms, commit {Commit} ms)",
+                rows, stored.Count, dataset, manifest.Version, clock.ElapsedMilliseconds, converted, clock.ElapsedMilliseconds - converted);
+            _rowsIngested.Add(rows);
+            _bytesIngested.Add(stored.Sum(f => f.SizeBytes));
+            return new IngestResult(dataset, rows, stored[0], stored, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds, first.Renamed);
+        }
+        catch
+        {
+            // Nothing a failed request stored stays behind: no manifest names these files.
+            foreach (var file in stored) await store.DeleteAsync(file.Key, CancellationToken.None);
+            throw;
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>One CSV to a local Parquet file: received and scanned at once, converted by DuckDB, its footer read.</summary>
+    async Task<(CsvShape Shape, ParquetSummary Summary, string ParquetPath)> ConvertAsync(Stream csv, string folder, DatasetManifest? existing, IngestOptions options,
+        int part, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var csvPath = Path.Combine(folder, "upload.csv");
+        CsvShape shape;
+        try
+        {
+            shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines), cancellationToken);
+        }
+        catch (CsvFormatException e)
+        {
+            throw ProblemException.BadRequest(part == 1 ? e.Message : $"File {part}: {e.Message}");
+        }
+        IReadOnlyList<string> readTypes;
+        try
+        {
+            readTypes = ReadTypes(shape, existing);
+        }
+        catch (ProblemException e) when (part > 1)
+        {
+            throw new ProblemException(e.Status, e.Title, $"File {part}: {e.Message}", e);
+        }
+        var parquetPath = Path.Combine(folder, "data.parquet");
+        await converter.ConvertAsync(csvPath, parquetPath, shape, readTypes, options, cancellationToken);
+        var summary = await ParquetFooter.ReadAsync(parquetPath, cancellationToken);
+        // Our scanner and DuckDB's reader must agree on the rows, or a row was lost or made up between
+        // them (DuckDB's skip once swallowed a whole table): never store that.
+        if (summary.RowCount != shape.Rows)
+        {
+            throw new InvalidOperationException($"The CSV scanner counted {shape.Rows} rows but DuckDB wrote {summary.RowCount}; the file was not stored.");
+        }
+        return (shape, summary, parquetPath);
     }
 
     /// <summary>

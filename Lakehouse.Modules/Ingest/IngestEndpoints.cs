@@ -27,17 +27,16 @@ internal static class IngestEndpoints
             throw ProblemException.TooLarge($"The body is {context.Request.ContentLength} bytes; ingest.max_ingest_bytes is {limit}.");
         }
         var body = new LimitedReadStream(context.Request.Body, limit, "ingest.max_ingest_bytes");
-        var csv = await CsvBodyAsync(context.Request, body, charset);
-        var result = await ingest.IngestAsync(dataset, csv, options, context.RequestAborted);
+        var result = await ingest.IngestAsync(dataset, CsvFilesAsync(context.Request, body, charset), options, context.RequestAborted);
         return TypedResults.Created($"/v1/catalog/datasets/{dataset}", result);
     }
 
     /// <summary>
-    /// The CSV as UTF-8: the part named "file" of a multipart form, or the raw body, transcoded from its
-    /// charset: ?charset= when given (tools that cannot set a Content-Type parameter), else the one the
-    /// body or part declares.
+    /// The CSV files as UTF-8, one after another: each part named "file" of a multipart form (several
+    /// make one version), or the raw body; each transcoded from its charset: ?charset= when given
+    /// (tools that cannot set a Content-Type parameter), else the one the body or part declares.
     /// </summary>
-    static async Task<Stream> CsvBodyAsync(HttpRequest request, Stream body, string? charset)
+    static async IAsyncEnumerable<Stream> CsvFilesAsync(HttpRequest request, Stream body, string? charset)
     {
         var contentType = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed : null;
         if (contentType?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
@@ -45,17 +44,24 @@ internal static class IngestEndpoints
             var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
             if (string.IsNullOrEmpty(boundary)) throw ProblemException.BadRequest("The multipart/form-data body has no boundary.");
             var reader = new MultipartReader(boundary, body) { BodyLengthLimit = null };
+            var files = 0;
             while (await reader.ReadNextSectionAsync(request.HttpContext.RequestAborted) is { } section)
             {
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                     && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
                 {
-                    return Utf8(section.Body, charset ?? (MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.Charset.Value : null));
+                    files++;
+                    yield return Utf8(section.Body, charset ?? (MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.Charset.Value : null));
                 }
             }
-            throw ProblemException.BadRequest("The multipart/form-data body has no part named 'file'.");
+            if (files == 0) throw ProblemException.BadRequest("The multipart/form-data body has no part named 'file'.");
+            yield break;
         }
-        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase)) return Utf8(body, charset ?? contentType.Charset.Value);
+        if (contentType is not null && RawCsvTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase))
+        {
+            yield return Utf8(body, charset ?? contentType.Charset.Value);
+            yield break;
+        }
         throw ProblemException.UnsupportedMediaType(
             $"Send the CSV as text/csv (curl -H 'Content-Type: text/csv' --data-binary @file.csv) or as multipart/form-data with a part named 'file' (curl -F file=@file.csv); got '{request.ContentType ?? "no content type"}'.");
     }

@@ -261,6 +261,36 @@ public abstract class IngestContractTests
         Assert.Equal(0, (await client.IngestOkAsync("plain", "x,y\n1,2\n")).GetProperty("renamed").GetArrayLength());
     }
 
+    static MultipartFormDataContent Files(params string[] csvs)
+    {
+        var form = new MultipartFormDataContent();
+        for (var i = 0; i < csvs.Length; i++) form.Add(new StringContent(csvs[i], System.Text.Encoding.UTF8, "text/csv"), "file", $"part{i + 1}.csv");
+        return form;
+    }
+
+    [Fact]
+    public async Task Several_files_in_one_request_become_one_version_all_or_nothing()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        await client.IngestOkAsync("daily", "day,n\n2024-01-01,1\n");
+        var response = await client.PostAsync("/v1/ingest/daily", Files("day,n\n2024-01-02,2\n", "day,n\n2024-01-03,3\n2024-01-04,4\n"), Cancel);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        Assert.Equal(3, result.GetProperty("rows").GetInt64());
+        Assert.Equal(2, result.GetProperty("files").GetArrayLength());
+        Assert.Equal(2, result.GetProperty("version").GetInt64());
+        Assert.Equal(10, (await client.SqlOkAsync("SELECT sum(n) FROM daily")).GetProperty("rows")[0][0].GetInt64());
+
+        var storage = await client.StorageSnapshotAsync();
+        var catalog = await client.CatalogSnapshotAsync();
+        await ProblemAssert.IsProblem(await client.PostAsync("/v1/ingest/daily", Files("day,n\n2024-01-05,5\n", "day,count\n2024-01-06,6\n"), Cancel), HttpStatusCode.Conflict, "File 2");
+        await ProblemAssert.IsProblem(await client.PostAsync("/v1/ingest/daily", Files("day,n\n2024-01-05,5\n", "day,n\n2024-01-06,6,7\n"), Cancel), HttpStatusCode.BadRequest, "File 2: CSV line 2");
+        await ProblemAssert.IsProblem(await client.PostAsync("/v1/ingest/fresh", Files("a\n1\n", "b\n2\n"), Cancel), HttpStatusCode.Conflict, "File 2");
+        Assert.Equal(storage, await client.StorageSnapshotAsync());
+        Assert.Equal(catalog, await client.CatalogSnapshotAsync());
+    }
+
     [Fact]
     public async Task Lines_before_the_header_are_skipped_with_skip_and_lines_are_still_named_as_in_the_file()
     {
