@@ -21,7 +21,8 @@ internal sealed record CsvShape(IReadOnlyList<string> Names, IReadOnlyList<strin
 /// One pass over a CSV as its bytes arrive (it runs while the upload is still being received):
 /// checks the RFC 4180 structure — quoting, "" escapes, CRLF or LF, equal field counts — naming the
 /// line of any fault, and infers every column's type from every value, not a sample. Fields are
-/// found with vectorised searches; a column is classified only until it has become text.
+/// found with vectorised searches; a column is classified only until it has become text. Kept over Sep:
+/// with all its checks it scans 1.47× as fast as Sep merely reading every field (docs/dependencies.md).
 /// </summary>
 internal sealed class CsvScanner
 {
