@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Lakehouse.Tests.Infrastructure;
-using Lakehouse.Tools;
 
 namespace Lakehouse.Tests.Reliability;
 
@@ -14,11 +12,8 @@ public sealed class FullDiskTests
     [Fact]
     public async Task A_full_disk_is_a_507_and_leaves_catalog_storage_and_indexes_as_they_were()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") Assert.Skip("Mounting a small tmpfs as the data root needs root on Linux.");
-        using var root = new TempFolder();
-        await ProcessRunner.RunAsync("mount", $"-t tmpfs -o size=2m tmpfs {root.Path}", "/");
-        try
-        {
+        await using var root = await SmallTmpfs.MountAsync(2);
+        { // the host goes before the file system is unmounted
             await using var host = new LakehouseFactory(root: root.Path);
             var client = await host.CreateReadyClientAsync();
             await client.IngestOkAsync("kept", "a,b\n1,x\n");
@@ -30,10 +25,9 @@ public sealed class FullDiskTests
             var catalog = await client.CatalogSnapshotAsync();
 
             // Random text does not compress: its Parquet file cannot fit in what is left.
-            var csv = new StringBuilder("a,b\n");
-            for (var i = 0; i < 30_000; i++) csv.Append(i).Append(',').Append(Convert.ToHexString(random.GetItems<byte>([.. Enumerable.Range(0, 256).Select(b => (byte)b)], 50))).Append('\n');
-            await ProblemAssert.IsProblem(await client.IngestAsync("kept", csv.ToString()), HttpStatusCode.InsufficientStorage, "full");
-            await ProblemAssert.IsProblem(await client.IngestAsync("fresh", csv.ToString()), HttpStatusCode.InsufficientStorage, "full");
+            var csv = SmallTmpfs.IncompressibleCsv(30_000, 5);
+            await ProblemAssert.IsProblem(await client.IngestAsync("kept", csv), HttpStatusCode.InsufficientStorage, "full");
+            await ProblemAssert.IsProblem(await client.IngestAsync("fresh", csv), HttpStatusCode.InsufficientStorage, "full");
             await ProblemAssert.IsProblem(await client.PutAsync("/v1/storage/objects/big.bin", new ByteArrayContent(random.GetItems<byte>([1, 2, 3, 4, 5, 6, 7, 8, 9], 3 << 20)), Cancel),
                 HttpStatusCode.InsufficientStorage, "full");
             await ProblemAssert.IsProblem(await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10_000, "big-"), Cancel), HttpStatusCode.InsufficientStorage, "full");
@@ -49,10 +43,6 @@ public sealed class FullDiskTests
             (await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10, "more-"), Cancel)).EnsureSuccessStatusCode();
             Assert.Equal(20, (await client.JsonAsync("/v1/vectors/indexes/v")).GetProperty("count").GetInt32());
         }
-        finally
-        {
-            await ProcessRunner.RunAsync("umount", $"-l {root.Path}", "/");
-        }
     }
 }
 
@@ -64,11 +54,8 @@ public sealed class FullQueryCacheTests(S3TestServer s3)
     [Fact]
     public async Task A_view_that_could_not_follow_a_change_is_brought_up_to_date_before_a_query_or_the_query_is_a_503()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") Assert.Skip("Mounting a small tmpfs as the query cache needs root on Linux.");
-        using var cache = new TempFolder();
-        await ProcessRunner.RunAsync("mount", $"-t tmpfs -o size=1m tmpfs {cache.Path}", "/");
-        try
-        {
+        await using var cache = await SmallTmpfs.MountAsync(1);
+        { // the host goes before the file system is unmounted
             var settings = await s3.SettingsForNewBucketAsync();
             settings["query:cache_dir"] = cache.Path;
             await using var host = new LakehouseFactory(settings);
@@ -78,18 +65,11 @@ public sealed class FullQueryCacheTests(S3TestServer s3)
 
             // A replace whose Parquet file (random text: about 2 MB) cannot be copied into the 1 MB cache:
             // the data is stored and the catalog switched, but the query view could not follow.
-            var random = new Random(7);
-            var csv = new StringBuilder("a,b\n");
-            for (var i = 0; i < 20_000; i++) csv.Append(i).Append(',').Append(Convert.ToHexString(random.GetItems<byte>([.. Enumerable.Range(0, 256).Select(b => (byte)b)], 50))).Append('\n');
-            Assert.Equal(HttpStatusCode.Created, (await client.IngestAsync("data", csv.ToString(), "?mode=replace")).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await client.IngestAsync("data", SmallTmpfs.IncompressibleCsv(20_000, 7), "?mode=replace")).StatusCode);
             await ProblemAssert.IsProblem(await client.SqlAsync("SELECT count(*) FROM data"), HttpStatusCode.ServiceUnavailable, "old data");
 
-            await ProcessRunner.RunAsync("mount", $"-o remount,size=64m {cache.Path}", "/");
+            await cache.ResizeAsync(64);
             Assert.Equal(20_000, (await client.SqlOkAsync("SELECT count(*) FROM data")).GetProperty("rows")[0][0].GetInt64());
-        }
-        finally
-        {
-            await ProcessRunner.RunAsync("umount", $"-l {cache.Path}", "/");
         }
     }
 }
