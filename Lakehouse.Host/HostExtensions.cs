@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lakehouse.Common;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -88,14 +89,23 @@ internal static class HostExtensions
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/v1/sql"), results => results.UseResponseCompression());
         app.UseStatusCodePages();
         // Both judge the endpoint routing chose, by the metadata it was mapped with.
-        if (config.Auth.Keys.Count > 0) app.UseMiddleware<BearerKeyAuthorization>();
+        app.UseMiddleware<BearerKeyAuthorization>();
         app.UseMiddleware<JsonBodyLimit>();
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/health", (ModuleReadiness readiness) => readiness.Pending is { Count: > 0 } pending
-            ? Results.Json(new HealthResponse("starting", config.Host.Modules, pending), statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Ok(new HealthResponse("ok", config.Host.Modules, null)));
+        app.MapGet("/health", Health);
         app.Lifetime.ApplicationStarted.Register(() => LogStart(app, config));
         return app;
+    }
+
+    /// <summary>200 once every hosted module has loaded and every remote this process needs answers; else 503 saying what is missing.</summary>
+    static IResult Health(ModuleReadiness readiness, IEnumerable<RemoteModule> remotes, LakehouseConfig config)
+    {
+        var pending = readiness.Pending;
+        IReadOnlyList<RemoteHealth>? remoteHealth = [.. remotes.Select(r => new RemoteHealth(r.Module, r.BaseAddress.ToString(), r.Status?.Reachable ?? false, r.Status?.Detail ?? "not probed yet"))];
+        if (remoteHealth.Count == 0) remoteHealth = null;
+        var status = pending.Count > 0 ? "starting" : remoteHealth?.Any(r => !r.Reachable) == true ? "degraded" : "ok";
+        var health = new HealthResponse(status, config.Host.Modules, pending.Count > 0 ? pending : null, remoteHealth);
+        return status == "ok" ? Results.Ok(health) : Results.Json(health, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     static void LogStart(WebApplication app, LakehouseConfig config)
@@ -103,8 +113,10 @@ internal static class HostExtensions
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Lakehouse");
         foreach (var warning in app.Services.GetRequiredService<ConfigWarnings>().Messages) logger.LogWarning("{Warning}", warning);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        logger.LogInformation("Lakehouse listening on {Addresses} hosting modules [{Modules}] with {Backend} storage",
-            string.Join(", ", addresses), string.Join(", ", config.Host.Modules), config.Storage.Backend);
+        var storage = config.Hosts(ModuleNames.Storage) ? $"{config.Storage.Backend} storage" : config.Remote.StorageUrl.Length > 0 ? $"storage at {config.Remote.StorageUrl}" : "no storage";
+        var catalog = config.NeedsRemote(ModuleNames.Catalog) ? $", catalog at {config.Remote.CatalogUrl}" : "";
+        logger.LogInformation("Lakehouse listening on {Addresses} hosting modules [{Modules}] with {Storage}{Catalog}",
+            string.Join(", ", addresses), string.Join(", ", config.Host.Modules), storage, catalog);
     }
 
     static LogLevel LogLevelOf(string level) => level switch
@@ -120,4 +132,8 @@ internal static class HostExtensions
 internal sealed record HealthResponse(
     string Status,
     IReadOnlyList<string> Modules,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Starting);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Starting,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RemoteHealth>? Remotes);
+
+/// <summary>A module this process reaches in another: where, and whether its /health answered as the host of that module.</summary>
+internal sealed record RemoteHealth(string Module, string Url, bool Reachable, string Detail);

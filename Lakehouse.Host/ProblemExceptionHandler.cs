@@ -11,6 +11,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (context.RequestAborted.IsCancellationRequested) return true; // the client left; nobody to tell
+        var type = (exception as ProblemException)?.Type;
         var (status, title, detail) = exception switch
         {
             ProblemException p => (p.Status, p.Title, p.Message),
@@ -30,7 +31,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = type },
         });
     }
 }

@@ -9,13 +9,19 @@ using Microsoft.Extensions.Hosting;
 
 namespace Lakehouse;
 
-/// <summary>The modules this process hosts, as [host] modules lists them: registered and mapped, or neither.</summary>
+/// <summary>
+/// The modules this process hosts, as [host] modules lists them: registered and mapped, or neither.
+/// A module they need that is hosted elsewhere is registered as its HTTP client at [remote] &lt;module&gt;_url
+/// (config loading made sure there is one): the same interface, so the code above it is the same.
+/// </summary>
 public static class LakehouseModules
 {
     public static IHostApplicationBuilder AddHostedModules(this IHostApplicationBuilder builder, LakehouseConfig config)
     {
         if (config.Hosts(ModuleNames.Storage)) builder.AddStorageModule(config);
+        else if (config.NeedsRemote(ModuleNames.Storage)) builder.AddRemoteStorage(config);
         if (config.Hosts(ModuleNames.Catalog)) builder.AddCatalogModule();
+        else if (config.NeedsRemote(ModuleNames.Catalog)) builder.AddRemoteCatalog(config);
         if (config.Hosts(ModuleNames.Ingest)) builder.AddIngestModule();
         if (config.Hosts(ModuleNames.Query)) builder.AddQueryModule(config);
         if (config.Hosts(ModuleNames.Vectors)) builder.AddVectorsModule();

@@ -13,9 +13,11 @@ public interface ICatalog
 
     /// <summary>
     /// Writes the next version of <paramref name="name"/>. <paramref name="change"/> sees the current
-    /// manifest (null for a new dataset) under the dataset's lock and returns the new schema and
-    /// files; it may throw a ProblemException to refuse, and then nothing changes. Files the change
-    /// drops are deleted when they are under datasets/{name}/ and no manifest names them.
+    /// manifest (null for a new dataset) and returns the new schema and files; it may throw a
+    /// ProblemException to refuse, and then nothing changes. It must depend on its argument alone: a
+    /// catalog in another process calls it again when another process committed first. Files the
+    /// change drops are deleted when they are under datasets/{name}/ and no manifest names them. A
+    /// failure of 500 or more may leave the outcome unknown (storage failed mid-write).
     /// </summary>
     /// <param name="expectedVersion">When given and not the current version (0: must not exist), 409.</param>
     Task<DatasetManifest> UpdateAsync(string name, long? expectedVersion, Func<DatasetManifest?, DatasetContent> change, CancellationToken cancellationToken);

@@ -26,10 +26,12 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly ILogger<ObjectStoreCatalog> _logger;
     readonly LoadOnce _loaded;
     readonly TimeSpan _orphanGrace;
+    readonly CatalogChangeFeed _feed;
 
-    public ObjectStoreCatalog(IObjectStore store, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
+    public ObjectStoreCatalog(IObjectStore store, CatalogChangeFeed feed, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
     {
         _store = store;
+        _feed = feed;
         _logger = logger;
         _orphanGrace = Duration.Parse(config.Catalog.OrphanGrace);
         _loaded = new LoadOnce(LoadAsync);
@@ -101,9 +103,14 @@ internal sealed class ObjectStoreCatalog : ICatalog
             var currentVersion = current?.Version ?? 0;
             if (expectedVersion is { } expected && expected != currentVersion)
             {
-                throw ProblemException.Conflict($"Dataset '{name}' is at version {currentVersion}, not the expected {expected}.");
+                throw CatalogErrors.VersionConflict(name, currentVersion, expected);
             }
             var content = change(current);
+            // A file named twice would be read twice: an append that landed once already must not land again.
+            if (content.Files.GroupBy(f => f.Key, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                throw ProblemException.Conflict($"Dataset '{name}' would name file '{twice.Key}' twice; the change was not made.");
+            }
             var now = DateTimeOffset.UtcNow;
             var next = new DatasetManifest(name, currentVersion + 1, current?.CreatedAt ?? now, now,
                 content.Files.Sum(f => f.RowCount), content.Files.Sum(f => f.SizeBytes), content.Schema, content.Files);
@@ -158,6 +165,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
         }
     }
 
+    /// <summary>Subscribers in this process first (the query views, before the call returns), then the change feed for other processes.</summary>
     async Task NotifyAsync(DatasetChange change)
     {
         Func<DatasetChange, Task>[] handlers;
@@ -173,5 +181,6 @@ internal sealed class ObjectStoreCatalog : ICatalog
                 _logger.LogError(e, "A catalog subscriber failed on the change of {Dataset}", change.Name);
             }
         }
+        _feed.Publish(change);
     }
 }

@@ -163,6 +163,7 @@ public static partial class ConfigLoader
         Check(config.Host.MinBodyBytesPerSecond >= 0, "host.min_body_bytes_per_second must be 0 (off) or more.");
         Check(config.Auth.Keys.Count > 0 || config.Auth.AllowAnonymous || IsLoopback(config.Host.Bind),
             $"host.bind \"{config.Host.Bind}\" is reachable from other machines and [auth] has no keys, so anyone who can reach it could read and change all data. Add [auth] keys, bind to 127.0.0.1, or set [auth] allow_anonymous = true to serve without keys on purpose.");
+        CheckShape(config, source);
         Check(config.Storage.MaxPutBytes > 0, "storage.max_put_bytes must be positive.");
         Check(config.Ingest.MaxIngestBytes > 0, "ingest.max_ingest_bytes must be positive.");
         Check(Duration.TryParse(config.Query.Timeout, out _), $"query.timeout \"{config.Query.Timeout}\" is not a duration like \"30s\", \"500ms\" or \"2m\".");
@@ -172,8 +173,36 @@ public static partial class ConfigLoader
         foreach (var key in config.Auth.Keys)
         {
             Check(key.Key.Length > 0, "auth.keys entries need a non-empty key.");
-            Check(key.Role is "read_write" or "read_only", $"auth.keys role \"{key.Role}\" must be read_write or read_only.");
+            Check(Roles.All.Contains(key.Role), $"auth.keys role \"{key.Role}\" must be read_write, read_only or module.");
         }
+    }
+
+    /// <summary>
+    /// Every module a hosted module needs is hosted here or has a [remote] URL, and no URL points
+    /// elsewhere for a module hosted here: a shape that cannot work stops the process at start with
+    /// the one line that names the module and the key, instead of failing request by request.
+    /// </summary>
+    static void CheckShape(LakehouseConfig config, string source)
+    {
+        foreach (var hosted in config.Host.Modules)
+        {
+            foreach (var needed in ModuleNames.Needs(hosted).Where(n => !config.Hosts(n) && config.Remote.UrlOf(n).Length == 0))
+            {
+                throw new ConfigException($"{source}: {hosted} needs {needed}: add \"{needed}\" to [host] modules or set [remote] {needed}_url.");
+            }
+        }
+        foreach (var module in new[] { ModuleNames.Storage, ModuleNames.Catalog })
+        {
+            var url = config.Remote.UrlOf(module);
+            if (url.Length == 0) continue;
+            if (config.Hosts(module)) throw new ConfigException($"{source}: [remote] {module}_url is set, but this process hosts {module}: remove one of them.");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0)
+            {
+                throw new ConfigException($"{source}: [remote] {module}_url \"{url}\" must be an http:// or https:// base URL such as \"http://127.0.0.1:3111\".");
+            }
+        }
+        if (!Duration.TryParse(config.Remote.Timeout, out _)) throw new ConfigException($"{source}: remote.timeout \"{config.Remote.Timeout}\" is not a duration like \"60s\".");
+        if (!Duration.TryParse(config.Remote.Resync, out _)) throw new ConfigException($"{source}: remote.resync \"{config.Remote.Resync}\" is not a duration like \"60s\".");
     }
 
     /// <summary>Whether HOST:PORT only listens on this machine (127.0.0.0/8, ::1, localhost).</summary>

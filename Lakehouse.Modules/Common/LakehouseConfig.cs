@@ -22,6 +22,9 @@ public sealed class LakehouseConfig
     public IDictionary<string, object?>? Unknown { get; set; }
 
     public bool Hosts(string module) => Host.Modules.Contains(module, StringComparer.Ordinal);
+
+    /// <summary>Whether a module this process hosts needs <paramref name="module"/>, which it does not host: then it is reached at its [remote] URL.</summary>
+    public bool NeedsRemote(string module) => !Hosts(module) && Host.Modules.Any(hosted => ModuleNames.Needs(hosted).Contains(module));
 }
 
 public sealed class HostSection
@@ -100,9 +103,17 @@ public sealed class RemoteSection
 {
     public string StorageUrl { get; set; } = "";
     public string CatalogUrl { get; set; } = "";
-    public string IngestUrl { get; set; } = "";
-    public string QueryUrl { get; set; } = "";
-    public string VectorsUrl { get; set; } = "";
+    public string ApiKey { get; set; } = "";
+    public string Timeout { get; set; } = "60s";
+    public string Resync { get; set; } = "60s";
+
+    /// <summary>The base URL of the process hosting <paramref name="module"/>, or "" when none is set.</summary>
+    public string UrlOf(string module) => module switch
+    {
+        ModuleNames.Storage => StorageUrl,
+        ModuleNames.Catalog => CatalogUrl,
+        _ => "",
+    };
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }

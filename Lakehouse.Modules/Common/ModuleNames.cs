@@ -9,4 +9,17 @@ public static class ModuleNames
     public const string Vectors = "vectors";
 
     public static readonly IReadOnlyList<string> All = [Storage, Catalog, Ingest, Query, Vectors];
+
+    /// <summary>
+    /// The modules whose interfaces <paramref name="module"/> calls: in this process when it hosts them,
+    /// else over HTTP. ArchitectureTests checks the compiled code uses no others.
+    /// </summary>
+    public static IReadOnlyList<string> Needs(string module) => module switch
+    {
+        Catalog => [Storage],
+        Ingest => [Storage, Catalog],
+        Query => [Storage, Catalog],
+        Vectors => [Storage],
+        _ => [],
+    };
 }

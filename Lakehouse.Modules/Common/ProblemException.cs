@@ -6,10 +6,13 @@ namespace Lakehouse.Common;
 /// A failure the client caused or can act on. Modules throw it at any depth; the host turns it into
 /// application/problem+json with this status, so a handler never has to thread errors back by hand.
 /// </summary>
-public sealed class ProblemException(int status, string title, string detail, Exception? inner = null) : Exception(detail, inner)
+public sealed class ProblemException(int status, string title, string detail, Exception? inner = null, string? type = null) : Exception(detail, inner)
 {
     public int Status { get; } = status;
     public string Title { get; } = title;
+
+    /// <summary>The problem's type URI when a caller must tell it from others of its status (RFC 9457); null: about:blank.</summary>
+    public string? Type { get; } = type;
 
     public static ProblemException BadRequest(string detail) => new(StatusCodes.Status400BadRequest, "Invalid input", detail);
     public static ProblemException Forbidden(string detail) => new(StatusCodes.Status403Forbidden, "Forbidden", detail);

@@ -25,6 +25,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         using var activity = Telemetry.ActivitySource.StartActivity("ingest");
         var work = Directory.CreateTempSubdirectory("lakehouse-ingest-").FullName;
         var stored = new List<DataFile>();
+        var committing = false;
         try
         {
             CsvShape? first = null;
@@ -45,6 +46,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             }
             if (first is null || firstSummary is null) throw ProblemException.BadRequest("The request holds no CSV file.");
             var converted = clock.ElapsedMilliseconds;
+            committing = true;
             var manifest = await catalog.UpdateAsync(dataset, null, current =>
             {
                 // The catalog deletes the files a replace drops once no manifest names them.
@@ -63,10 +65,15 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             _bytesIngested.Add(stored.Sum(f => f.SizeBytes));
             return new IngestResult(dataset, rows, stored[0], stored, manifest.Schema, manifest.Version, clock.ElapsedMilliseconds, first.Renamed);
         }
-        catch
+        catch (Exception e)
         {
-            // Nothing a failed request stored stays behind: no manifest names these files.
-            foreach (var file in stored) await store.DeleteAsync(file.Key, CancellationToken.None);
+            // Nothing a failed request stored stays behind: no manifest names these files. Unless the
+            // commit may have landed (storage or a remote catalog failed mid-way, a 5xx): then a manifest
+            // may name them, and the catalog's orphan sweep removes them later if none does.
+            if (!committing || e is ProblemException { Status: < 500 })
+            {
+                foreach (var file in stored) await store.DeleteAsync(file.Key, CancellationToken.None);
+            }
             throw;
         }
         finally

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Lakehouse.Catalog;
 using Lakehouse.Common;
-using Lakehouse.Storage;
 
 namespace Lakehouse.Query;
 
@@ -9,7 +8,7 @@ namespace Lakehouse.Query;
 /// Keeps one view per catalog dataset: built for every dataset at start, then changed by the
 /// catalog's own change notifications, which complete before the catalog call returns, so the next
 /// query sees an ingest, replace or delete at once. On the filesystem backend views read the
-/// Parquet files in place; on S3 they read the read-through cache. A view that could not follow
+/// Parquet files in place; otherwise they read the read-through cache. A view that could not follow
 /// its change (S3 did not answer while the cache filled) is marked behind, and every query first
 /// brings the views that are behind up to their catalog version, or is refused with a 503: a query
 /// never reads a dataset's old data after the change was acknowledged.
@@ -19,15 +18,14 @@ internal sealed class DatasetViews
     readonly ConcurrentDictionary<string, (long Version, IReadOnlyList<string> Paths)> _views = new(StringComparer.Ordinal);
     readonly Lock _apply = new();
     readonly ICatalog _catalog;
-    readonly IObjectStore _store;
     readonly QueryEngine _engine;
-    readonly ParquetCache? _cache;
+    readonly ParquetFiles _files;
     readonly LoadOnce _started;
     readonly ConcurrentDictionary<string, bool> _behind = new(StringComparer.Ordinal);
 
-    public DatasetViews(ICatalog catalog, IObjectStore store, QueryEngine engine, ParquetCache? cache)
+    public DatasetViews(ICatalog catalog, QueryEngine engine, ParquetFiles files)
     {
-        (_catalog, _store, _engine, _cache) = (catalog, store, engine, cache);
+        (_catalog, _engine, _files) = (catalog, engine, files);
         // Subscribed first, so no change between the start-up pass and now is missed (a newer version wins).
         catalog.OnChanged(change => FollowAsync(change.Name, change.Manifest));
         _started = new LoadOnce(async () =>
@@ -85,10 +83,7 @@ internal sealed class DatasetViews
             }
             return;
         }
-        var keys = manifest.Files.Select(f => f.Key).ToList();
-        var paths = _cache is null
-            ? keys.Select(key => _store.LocalPath(key) ?? throw new InvalidOperationException("The filesystem backend has a local path for every key.")).ToList()
-            : await _cache.EnsureAsync(keys, cancellationToken);
+        var paths = await _files.EnsureAsync([.. manifest.Files.Select(f => f.Key)], cancellationToken);
         lock (_apply)
         {
             // The start-up pass and a change notification may race: the newer version wins.
@@ -96,6 +91,6 @@ internal sealed class DatasetViews
             _engine.SetView(name, paths);
             _views[name] = (manifest.Version, paths);
         }
-        _cache?.Evict(_views.Values.SelectMany(v => v.Paths).ToHashSet(StringComparer.Ordinal));
+        _files.Evict(_views.Values.SelectMany(v => v.Paths).ToHashSet(StringComparer.Ordinal));
     }
 }

@@ -12,18 +12,11 @@ public static class QueryModule
 {
     public static IHostApplicationBuilder AddQueryModule(this IHostApplicationBuilder builder, LakehouseConfig config)
     {
-        var s3 = config.Storage.Backend == "s3";
-        var cacheFolder = config.Query.CacheDir.Length > 0 ? config.Query.CacheDir
-            : Path.Combine(Path.GetTempPath(), "lakehouse-query-cache", config.S3.Bucket);
-        if (s3)
-        {
-            builder.Services.AddSingleton(services => new ParquetCache(services.GetRequiredService<IObjectStore>(), cacheFolder, config.Query.CacheMaxBytes,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<ParquetCache>()));
-        }
-        // DuckDB may read only where the datasets' files are: the storage root, or the S3 cache.
-        builder.Services.AddSingleton(services => new QueryEngine(config, [services.GetService<ParquetCache>()?.Folder ?? config.Storage.Root]));
-        builder.Services.AddSingleton(services => new DatasetViews(services.GetRequiredService<ICatalog>(), services.GetRequiredService<IObjectStore>(),
-            services.GetRequiredService<QueryEngine>(), services.GetService<ParquetCache>()));
+        builder.Services.AddSingleton(services => new ParquetFiles(services.GetRequiredService<IObjectStore>(), config.Query.CacheDir, config.Query.CacheMaxBytes,
+            services.GetRequiredService<ILogger<ParquetFiles>>()));
+        // DuckDB may read only where the datasets' files are: the storage root, or the cache of copies.
+        builder.Services.AddSingleton(services => new QueryEngine(config, [services.GetRequiredService<ParquetFiles>().Folder]));
+        builder.Services.AddSingleton<DatasetViews>();
         builder.Services.AddSingleton<IQueryService, DuckDbQueryService>();
         builder.Services.AddSingleton<IModuleInitializer, QueryInitializer>();
         return builder;

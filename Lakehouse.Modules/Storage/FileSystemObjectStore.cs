@@ -232,6 +232,10 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
     public string? LocalPath(string key) => PathOf(key);
 
+    public string? LocalFolder => _root;
+
+    public string Location => new Uri(_root + Path.DirectorySeparatorChar).AbsoluteUri;
+
     string PathOf(string key)
     {
         ObjectKeys.Validate(key);

@@ -40,6 +40,15 @@ public interface IObjectStore
     /// machine (the filesystem backend), so that DuckDB can read them in place; otherwise null.
     /// </summary>
     string? LocalPath(string key);
+
+    /// <summary>The folder under which <see cref="LocalPath"/> finds every object, or null when objects are not on this machine.</summary>
+    string? LocalFolder { get; }
+
+    /// <summary>
+    /// Where the objects live, as a URI ending in '/' under which a key names its object:
+    /// file:///root/, s3://bucket/, or another process's storage API.
+    /// </summary>
+    string Location { get; }
 }
 
 public sealed record ObjectInfo(string Key, long Size, [property: JsonPropertyName("etag")] string ETag, DateTimeOffset LastModified);

@@ -268,6 +268,10 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public string? LocalPath(string key) => null;
 
+    public string? LocalFolder => null;
+
+    public string Location => $"s3://{_bucket}/";
+
     public void Dispose()
     {
         _http.Dispose();

@@ -28,7 +28,9 @@ internal static class StorageEndpoints
     static async Task<Created<ObjectInfo>> Put(HttpContext context, IObjectStore store, LakehouseConfig config)
     {
         var key = WritableKey(context);
-        var limit = config.Storage.MaxPutBytes;
+        // Another process's module writes what it would write in-process (an LHV1 index can outgrow the
+        // limit meant for clients); only a module key can send it.
+        var limit = context.IsModule() ? long.MaxValue : config.Storage.MaxPutBytes;
         if (context.Request.ContentLength > limit)
         {
             throw ProblemException.TooLarge($"The body is {context.Request.ContentLength} bytes; storage.max_put_bytes is {limit}.");
@@ -137,9 +139,9 @@ internal static class StorageEndpoints
     static string WritableKey(HttpContext context)
     {
         var key = Key(context);
-        if (ObjectKeys.IsModuleOwned(key))
+        if (ObjectKeys.IsModuleOwned(key) && !context.IsModule())
         {
-            throw ProblemException.Forbidden($"Key '{key}' is owned by a module ('_' prefix): it can be read here but not written or deleted.");
+            throw ProblemException.Forbidden($"Key '{key}' is owned by a module ('_' prefix): it can be read here, but writing or deleting it: {Roles.ModuleKeyNeeded}.");
         }
         return key;
     }

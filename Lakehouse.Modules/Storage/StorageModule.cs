@@ -18,6 +18,14 @@ public static class StorageModule
         return builder;
     }
 
+    /// <summary>Storage hosted by another process: the same interface over its REST API at [remote] storage_url.</summary>
+    public static IHostApplicationBuilder AddRemoteStorage(this IHostApplicationBuilder builder, LakehouseConfig config)
+    {
+        builder.Services.AddRemoteModule(ModuleNames.Storage, config);
+        builder.Services.AddSingleton<IObjectStore>(services => new HttpObjectStore(services.GetRequiredKeyedService<RemoteModule>(ModuleNames.Storage)));
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapStorageEndpoints(this IEndpointRouteBuilder app)
     {
         StorageEndpoints.Map(app.MapGroup("/v1/storage"));

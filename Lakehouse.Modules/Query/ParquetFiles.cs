@@ -6,18 +6,36 @@ using Microsoft.Extensions.Logging;
 namespace Lakehouse.Query;
 
 /// <summary>
-/// The S3 backend's local copies of Parquet objects, for DuckDB to read as files (its httpfs
-/// extension cannot be installed offline). A copy is named by key and ETag, so a changed object is
-/// a new file; it is downloaded under a temp name and renamed, so a query never sees half a file.
-/// Beyond the size limit, the least recently used files that no view needs are removed.
+/// Local paths DuckDB can read for dataset files. On the filesystem backend the objects themselves;
+/// otherwise (S3, or storage in another process) copies in a read-through cache, because DuckDB reads
+/// files, not our streams (its httpfs extension cannot be installed offline). A copy is named by key
+/// and ETag, so a changed object is a new file; it is downloaded under a temp name and renamed, so a
+/// query never sees half a file. Beyond the size limit, the least recently used copies that no view
+/// needs are removed.
 /// </summary>
-internal sealed class ParquetCache(IObjectStore store, string folder, long maxBytes, ILogger logger)
+internal sealed class ParquetFiles
 {
-    public string Folder { get; } = Directory.CreateDirectory(folder).FullName;
+    readonly IObjectStore _store;
+    readonly long _maxBytes;
+    readonly ILogger _logger;
+    readonly bool _cached;
+
+    /// <param name="cacheFolder">Where copies go when storage is not local; empty: a folder under the temp dir named after the storage's location.</param>
+    public ParquetFiles(IObjectStore store, string cacheFolder, long maxBytes, ILogger<ParquetFiles> logger)
+    {
+        (_store, _maxBytes, _logger) = (store, maxBytes, logger);
+        _cached = store.LocalFolder is null;
+        Folder = store.LocalFolder ?? Directory.CreateDirectory(cacheFolder.Length > 0 ? cacheFolder
+            : Path.Combine(Path.GetTempPath(), "lakehouse-query-cache", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(store.Location)))[..16])).FullName;
+    }
+
+    /// <summary>The one folder every path this hands out is under: the only place DuckDB may read.</summary>
+    public string Folder { get; }
 
     /// <summary>Local paths for <paramref name="keys"/>, downloading (in parallel) the ones not cached yet.</summary>
     public async Task<IReadOnlyList<string>> EnsureAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
+        if (!_cached) return [.. keys.Select(key => _store.LocalPath(key)!)];
         var paths = new string[keys.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
             async (i, token) => paths[i] = await EnsureAsync(keys[i], token));
@@ -26,14 +44,14 @@ internal sealed class ParquetCache(IObjectStore store, string folder, long maxBy
 
     async Task<string> EnsureAsync(string key, CancellationToken cancellationToken)
     {
-        var info = await store.HeadAsync(key, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage.");
+        var info = await _store.HeadAsync(key, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage.");
         var cached = PathFor(key, info.ETag);
         if (File.Exists(cached))
         {
             File.SetLastAccessTimeUtc(cached, DateTime.UtcNow);
             return cached;
         }
-        await using var content = await store.GetAsync(key, null, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage.");
+        await using var content = await _store.GetAsync(key, null, cancellationToken) ?? throw new FileNotFoundException($"Dataset file '{key}' is missing from storage.");
         // Named by the ETag of the bytes downloaded, not the stat's: an overwrite in between must not
         // file new bytes under the old version's name.
         var path = PathFor(key, content.Info.ETag);
@@ -59,11 +77,12 @@ internal sealed class ParquetCache(IObjectStore store, string folder, long maxBy
     /// <summary>Removes least recently used copies beyond the limit, never one in <paramref name="pinned"/>.</summary>
     public void Evict(IReadOnlySet<string> pinned)
     {
+        if (!_cached) return;
         var files = new DirectoryInfo(Folder).EnumerateFiles("*.parquet").OrderBy(f => f.LastAccessTimeUtc).ToList();
         var total = files.Sum(f => f.Length);
         foreach (var file in files)
         {
-            if (total <= maxBytes) break;
+            if (total <= _maxBytes) break;
             if (pinned.Contains(file.FullName)) continue;
             try
             {
@@ -72,7 +91,7 @@ internal sealed class ParquetCache(IObjectStore store, string folder, long maxBy
             }
             catch (IOException e)
             {
-                logger.LogWarning(e, "Could not evict cached file {Path}", file.FullName);
+                _logger.LogWarning(e, "Could not evict cached file {Path}", file.FullName);
             }
         }
     }
