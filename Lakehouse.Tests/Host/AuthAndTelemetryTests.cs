@@ -58,7 +58,7 @@ public sealed partial class AuthAndTelemetryTests
     }
 
     /// <summary>Every /v1 endpoint the host maps, with a path that fills its route parameters.</summary>
-    static List<(string Method, string Path, bool ReadOnly)> MappedV1Endpoints(LakehouseFactory host)
+    static List<(string Method, string Path, EndpointAccess Access)> MappedV1Endpoints(LakehouseFactory host)
     {
         var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/v1/", StringComparison.Ordinal) == true)
@@ -69,7 +69,7 @@ public sealed partial class AuthAndTelemetryTests
         return [.. endpoints.SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(method => (
             method,
             RouteParameter().Replace(e.RoutePattern.RawText!, m => m.Groups[1].Value switch { "key" => "a/b.bin", "name" => "search", "dataset" => "search", _ => "search" }),
-            e.Metadata.GetMetadata<EndpointAccess>()!.ReadOnly)))];
+            e.Metadata.GetMetadata<EndpointAccess>()!)))];
     }
 
     [Fact]
@@ -79,22 +79,61 @@ public sealed partial class AuthAndTelemetryTests
         await using var host = await WithKeysAsync(folder);
         var client = host.CreateClient();
         var endpoints = MappedV1Endpoints(host);
-        Assert.Contains(endpoints, e => !e.ReadOnly);
-        Assert.Contains(endpoints, e => e.ReadOnly);
-        foreach (var (method, path, readOnly) in endpoints)
+        Assert.Contains(endpoints, e => !e.Access.ReadOnly);
+        Assert.Contains(endpoints, e => e.Access.ReadOnly);
+        Assert.Contains(endpoints, e => e.Access.ModulesOnly);
+        foreach (var (method, path, access) in endpoints)
         {
-            // A body each endpoint could take, so that nothing but the key decides a refusal.
-            var content = path.StartsWith("/v1/ingest", StringComparison.Ordinal) ? new StringContent("a\n1\n", System.Text.Encoding.UTF8, "text/csv")
-                : method is "POST" or "PUT" ? new StringContent("{}", System.Text.Encoding.UTF8, "application/json") : null;
-            var response = await client.SendAsync(Request(new HttpMethod(method), path, "reader-key", content), Cancel);
-            if (readOnly) Assert.True(response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized), $"{method} {path} refused a read_only key: {(int)response.StatusCode}");
-            else await ProblemAssert.IsProblem(response, HttpStatusCode.Forbidden, "read_only");
+            // Headers only: the catalog's change feed never ends.
+            using var response = await client.SendAsync(Request(new HttpMethod(method), path, "reader-key", AnyBody(method, path)), HttpCompletionOption.ResponseHeadersRead, Cancel);
+            if (access.ReadOnly) Assert.True(response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized), $"{method} {path} refused a read_only key: {(int)response.StatusCode}");
+            else await ProblemAssert.IsProblem(response, HttpStatusCode.Forbidden, access.ModulesOnly ? "module" : "read_only");
         }
         // Nothing was written; the review found POST /v1/ingest/search taken for a vector search, a 201.
         var datasets = await (await client.SendAsync(Request(HttpMethod.Get, "/v1/catalog/datasets", "writer-key"), Cancel)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancel);
         Assert.Equal(0, datasets.GetProperty("datasets").GetArrayLength());
         var objects = await (await client.SendAsync(Request(HttpMethod.Get, "/v1/storage/objects", "writer-key"), Cancel)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancel);
         Assert.Equal(0, objects.GetProperty("objects").GetArrayLength());
+    }
+
+    /// <summary>A body each endpoint could take, so that nothing but the key decides a refusal.</summary>
+    static HttpContent? AnyBody(string method, string path) =>
+        path.StartsWith("/v1/ingest", StringComparison.Ordinal) ? new StringContent("a\n1\n", System.Text.Encoding.UTF8, "text/csv")
+            : method is "POST" or "PUT" ? new StringContent("{}", System.Text.Encoding.UTF8, "application/json") : null;
+
+    [Fact]
+    public async Task Endpoints_for_modules_refuse_every_caller_but_a_module_key_and_so_do_module_owned_objects()
+    {
+        using var folder = new TempFolder();
+        var config = Path.Combine(folder.Path, "lakehouse.toml");
+        await File.WriteAllTextAsync(config, """
+            [auth]
+            keys = [{ key = "writer-key", role = "read_write" }, { key = "module-key", role = "module" }]
+            """, Cancel);
+        await using var withKeys = new LakehouseFactory(configPath: config);
+        await using var withoutKeys = new LakehouseFactory();
+        var commit = () => JsonContent.Create(new { expected_version = 0, schema = new[] { new { name = "a", type = "BIGINT", nullable = true } }, files = Array.Empty<object>() });
+        foreach (var (host, key) in new[] { (withKeys, "writer-key"), (withoutKeys, (string?)null) })
+        {
+            var client = host.CreateClient();
+            foreach (var (method, path, _) in MappedV1Endpoints(host).Where(e => e.Access.ModulesOnly))
+            {
+                await ProblemAssert.IsProblem(await client.SendAsync(Request(new HttpMethod(method), path, key, AnyBody(method, path)), Cancel), HttpStatusCode.Forbidden, "role = \"module\"");
+            }
+            await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Put, "/v1/storage/objects/_catalog/forged.json", key, new ByteArrayContent([1])), Cancel), HttpStatusCode.Forbidden, "module");
+            await ProblemAssert.IsProblem(await client.SendAsync(Request(HttpMethod.Post, "/v1/catalog/datasets/forged/commits", key, commit()), Cancel), HttpStatusCode.Forbidden, "module");
+        }
+        var modules = withKeys.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await modules.SendAsync(Request(HttpMethod.Put, "/v1/storage/objects/_vectors/own.bin", "module-key", new ByteArrayContent([1])), Cancel)).StatusCode);
+        var committed = await modules.SendAsync(Request(HttpMethod.Post, "/v1/catalog/datasets/made/commits", "module-key", commit()), Cancel);
+        Assert.Equal(HttpStatusCode.OK, committed.StatusCode);
+        Assert.Equal(1, (await committed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancel)).GetProperty("version").GetInt32());
+        // The compare-and-swap: the same expected version again has lost the race, and says so by its type.
+        var lost = await modules.SendAsync(Request(HttpMethod.Post, "/v1/catalog/datasets/made/commits", "module-key", commit()), Cancel);
+        Assert.Equal(HttpStatusCode.Conflict, lost.StatusCode);
+        var problem = await lost.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancel);
+        Assert.Contains("version 1, not the expected 0", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("urn:lakehouse:problem:version-conflict", problem.GetProperty("type").GetString());
     }
 
     [Fact]

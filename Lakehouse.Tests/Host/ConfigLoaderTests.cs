@@ -55,6 +55,8 @@ public sealed class ConfigLoaderTests
         var path = WriteToml(folder, """
             [host]
             modules = ["storage", "query"]
+            [remote]
+            catalog_url = "http://127.0.0.1:3111"
             [storage]
             backend = "s3"
             max_put_bytes = 1024
@@ -63,9 +65,34 @@ public sealed class ConfigLoaderTests
             """);
         var config = Load(path);
         Assert.Equal(["storage", "query"], config.Host.Modules);
+        Assert.True(config.NeedsRemote(ModuleNames.Catalog));
+        Assert.False(config.NeedsRemote(ModuleNames.Storage));
         Assert.Equal("s3", config.Storage.Backend);
         Assert.Equal(1024, config.Storage.MaxPutBytes);
         Assert.Equal("read_only", Assert.Single(config.Auth.Keys).Role);
+    }
+
+    [Theory]
+    [InlineData("modules = [\"query\"]", "", "query needs storage: add \"storage\" to [host] modules or set [remote] storage_url.")]
+    [InlineData("modules = [\"ingest\"]", "storage_url = \"http://127.0.0.1:1\"", "ingest needs catalog: add \"catalog\" to [host] modules or set [remote] catalog_url.")]
+    [InlineData("modules = [\"vectors\"]", "", "vectors needs storage: add \"storage\" to [host] modules or set [remote] storage_url.")]
+    [InlineData("modules = [\"storage\", \"catalog\"]", "catalog_url = \"http://127.0.0.1:1\"", "[remote] catalog_url is set, but this process hosts catalog")]
+    [InlineData("modules = [\"vectors\"]", "storage_url = \"127.0.0.1:3111\"", "[remote] storage_url \"127.0.0.1:3111\" must be an http:// or https:// base URL")]
+    public void A_shape_that_cannot_work_is_refused_with_the_module_and_the_key_to_set(string modules, string remote, string expected)
+    {
+        using var folder = new TempFolder();
+        var path = WriteToml(folder, $"[host]\n{modules}\n[remote]\n{remote}\n");
+        var error = Assert.Throws<ConfigException>(() => Load(path));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_module_whose_needs_are_remote_is_accepted_and_needs_only_what_it_does_not_host()
+    {
+        var config = Load(null, ("host:modules", "ingest"), ("remote:storage_url", "http://127.0.0.1:3111"), ("remote:catalog_url", "http://127.0.0.1:3111/"));
+        Assert.True(config.NeedsRemote(ModuleNames.Storage));
+        Assert.True(config.NeedsRemote(ModuleNames.Catalog));
+        Assert.False(config.NeedsRemote(ModuleNames.Query));
     }
 
     [Fact]
