@@ -62,12 +62,17 @@ internal static class HostExtensions
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(Telemetry.MeterName).AddPrometheusExporter())
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(Telemetry.ActivitySourceName));
+            // Calls to a remote module carry the W3C traceparent of the request that made them (HttpClient
+            // sends it), so an ingest that crosses two processes is one trace; the client spans show the hop.
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = IsNotAHealthProbe).AddSource(Telemetry.ActivitySourceName));
         // OTLP export switches on the standard way: when OTEL_EXPORTER_OTLP_ENDPOINT is set (the other
         // OTEL_* variables then apply as the OpenTelemetry spec says).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) telemetry.UseOtlpExporter();
         return builder;
     }
+
+    /// <summary>The remote probes ask /health every two seconds: spans of those would bury the ones that matter.</summary>
+    static bool IsNotAHealthProbe(HttpRequestMessage request) => request.RequestUri?.AbsolutePath != "/health";
 
     /// <summary>The framework's own refusals (no such route, wrong method, not JSON) carry no detail; give them one.</summary>
     static void NameWhatWasWrong(ProblemDetailsContext context)

@@ -68,7 +68,8 @@ public sealed class SplitDeployment : IAsyncDisposable
 
     /// <param name="storage">LAKEHOUSE settings (section:key) of the storage process's backend.</param>
     /// <param name="extra">Environment for every process (OTEL_* variables, say).</param>
-    public static async Task<SplitDeployment> StartAsync(Shape shape, Dictionary<string, string> storage, string root, IReadOnlyDictionary<string, string>? extra = null)
+    /// <param name="onlyStorage">Start the storage+catalog process alone (the others of the shape are never started).</param>
+    public static async Task<SplitDeployment> StartAsync(Shape shape, Dictionary<string, string> storage, string root, IReadOnlyDictionary<string, string>? extra = null, bool onlyStorage = false)
     {
         var all = new[] { "storage", "catalog", "ingest", "query", "vectors" };
         List<Role> roles = shape switch
@@ -77,6 +78,7 @@ public sealed class SplitDeployment : IAsyncDisposable
             Shape.Two => [new("storage-catalog", ["storage", "catalog"], FreePort()), new("ingest-query-vectors", ["ingest", "query", "vectors"], FreePort()), new("ingest-2", ["ingest"], FreePort())],
             _ => [new("storage-catalog", ["storage", "catalog"], FreePort()), new("ingest", ["ingest"], FreePort()), new("query-vectors", ["query", "vectors"], FreePort()), new("ingest-2", ["ingest"], FreePort())],
         };
+        if (onlyStorage) roles = roles[..1];
         var configPath = Path.Combine(root, "keys.toml");
         await File.WriteAllTextAsync(configPath, $$"""
             [auth]
@@ -98,10 +100,16 @@ public sealed class SplitDeployment : IAsyncDisposable
     /// <summary>SIGKILLs the process and starts it again with the same configuration on the same port.</summary>
     public async Task RestartAsync(string name)
     {
+        await KillAsync(name);
+        await StartAsync(_roles.Single(r => r.Name == name));
+    }
+
+    /// <summary>SIGKILLs the process; <see cref="RestartAsync"/> brings it back.</summary>
+    public async Task KillAsync(string name)
+    {
         var role = _roles.Single(r => r.Name == name);
-        await role.Process!.DisposeAsync();
+        if (role.Process is not null) await role.Process.DisposeAsync();
         role.Process = null;
-        await StartAsync(role);
     }
 
     async Task StartAsync(Role role)
@@ -114,6 +122,7 @@ public sealed class SplitDeployment : IAsyncDisposable
             ["LAKEHOUSE__HOST__MODULES"] = string.Join(",", role.Modules),
             ["LAKEHOUSE__QUERY__CACHE_DIR"] = Path.Combine(_root, "cache-" + role.Name),
             ["LAKEHOUSE__CATALOG__ORPHAN_GRACE"] = "1h",
+            ["OTEL_SERVICE_NAME"] = "lakehouse-" + role.Name,
         };
         if (role == storageRole)
         {

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Split;
+
+/// <summary>What an operator of a split deployment sees: health that reports the remotes, and one trace across processes.</summary>
+public sealed class SplitOperationsTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Health_reports_each_remote_and_is_503_while_one_is_unreachable()
+    {
+        using var root = new TempFolder();
+        await using var lakehouse = await SplitDeployment.StartAsync(Shape.Three, new() { ["storage:root"] = Path.Combine(root.Path, "data") }, root.Path);
+        var query = lakehouse.Client("query-vectors");
+        var healthy = await query.JsonAsync("/health");
+        Assert.Equal("ok", healthy.GetProperty("status").GetString());
+        Assert.Equal(["storage", "catalog"], healthy.GetProperty("remotes").EnumerateArray().Select(r => r.GetProperty("module").GetString()));
+        Assert.All(healthy.GetProperty("remotes").EnumerateArray(), r => Assert.True(r.GetProperty("reachable").GetBoolean()));
+
+        await lakehouse.KillAsync("storage-catalog");
+        var down = await Polling.UntilAsync(async () =>
+        {
+            var response = await query.GetAsync("/health", Cancel);
+            return (response.StatusCode == HttpStatusCode.ServiceUnavailable, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.Clone());
+        }, () => "/health to notice the storage process is gone");
+        Assert.Equal("degraded", down.GetProperty("status").GetString());
+        Assert.All(down.GetProperty("remotes").EnumerateArray(), r => Assert.False(r.GetProperty("reachable").GetBoolean()));
+        // Requests that need the missing process are a 503 naming it, never a 500.
+        var refused = await lakehouse.Ingesters.First.IngestAsync("t", "a\n1\n");
+        await ProblemAssert.IsProblem(refused, HttpStatusCode.ServiceUnavailable, "storage module at");
+
+        await lakehouse.RestartAsync("storage-catalog");
+        await Polling.UntilOkAsync(query, "/health");
+    }
+
+    [Fact]
+    public async Task An_ingest_that_crosses_two_processes_is_one_trace()
+    {
+        using var root = new TempFolder();
+        await using var collector = await OtlpReceiver.StartAsync();
+        await using var lakehouse = await SplitDeployment.StartAsync(Shape.Two, new() { ["storage:root"] = Path.Combine(root.Path, "data") }, root.Path, collector.Settings);
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/ingest/traced") { Content = new StringContent("a\n1\n", Encoding.UTF8, "text/csv") };
+        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01");
+        Assert.Equal(HttpStatusCode.Created, (await lakehouse.Client("ingest-query-vectors").SendAsync(request, Cancel)).StatusCode);
+
+        // Spans carry the trace id as 16 raw bytes: both processes exported spans of this one trace.
+        var idBytes = Encoding.Latin1.GetString(Convert.FromHexString(traceId));
+        foreach (var service in new[] { "lakehouse-ingest-query-vectors", "lakehouse-storage-catalog" })
+        {
+            await Polling.UntilAsync(
+                () => collector.Received.Any(r => r.Path == "/v1/traces" && r.Body.Contains(service, StringComparison.Ordinal) && r.Body.Contains(idBytes, StringComparison.Ordinal)),
+                () => $"a span of trace {traceId} from {service}");
+        }
+        // On the catalog's side, among them the commit the ingest made.
+        await Polling.UntilAsync(
+            () => collector.Received.Any(r => r.Body.Contains("lakehouse-storage-catalog", StringComparison.Ordinal) && r.Body.Contains(idBytes, StringComparison.Ordinal)
+                && r.Body.Contains("/commits", StringComparison.Ordinal)),
+            () => $"the commit's span of trace {traceId} from the catalog");
+    }
+}
