@@ -9,15 +9,11 @@ namespace Lakehouse.Tests.Host;
 /// </summary>
 public sealed class ArchitectureTests
 {
-    // docs/design.md: ingest → catalog + storage; query → catalog + storage; vectors → storage; catalog → storage.
-    static readonly Dictionary<string, string[]> AllowedDependencies = new()
-    {
-        ["Storage"] = [],
-        ["Catalog"] = ["Storage"],
-        ["Ingest"] = ["Catalog", "Storage"],
-        ["Query"] = ["Catalog", "Storage"],
-        ["Vectors"] = ["Storage"],
-    };
+    // The one table of which module needs which (it also decides which [remote] URLs a process needs),
+    // by namespace: "ingest" lives in Lakehouse.Ingest.
+    static readonly Dictionary<string, string[]> AllowedDependencies = ModuleNames.All.ToDictionary(Namespace, m => ModuleNames.Needs(m).Select(Namespace).ToArray());
+
+    static string Namespace(string module) => char.ToUpperInvariant(module[0]) + module[1..];
 
     /// <summary>The module a type of ours belongs to (its namespace's second part), or null for anything else.</summary>
     static string? ModuleOf(Type type) =>
