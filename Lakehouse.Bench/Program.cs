@@ -9,6 +9,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["query"] = QueryBench.RunAsync,
     ["vectors"] = VectorsBench.RunAsync,
     ["load"] = LoadBench.RunAsync,
+    ["split"] = SplitBench.RunAsync,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {

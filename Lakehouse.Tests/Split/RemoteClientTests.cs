@@ -4,6 +4,7 @@ using Lakehouse.Catalog;
 using Lakehouse.Common;
 using Lakehouse.Storage;
 using Lakehouse.Tests.Infrastructure;
+using Lakehouse.Tools;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lakehouse.Tests.Split;

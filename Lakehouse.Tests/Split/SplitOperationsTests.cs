@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Lakehouse.Tests.Infrastructure;
+using Lakehouse.Tools;
 
 namespace Lakehouse.Tests.Split;
 

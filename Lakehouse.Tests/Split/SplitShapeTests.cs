@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Lakehouse.Tests.Infrastructure;
+using Lakehouse.Tools;
 
 namespace Lakehouse.Tests.Split;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using Lakehouse.Tools;
-
-namespace Lakehouse.Tests.Infrastructure;
+namespace Lakehouse.Tools;
 
 /// <summary>How the five modules are spread over processes.</summary>
 public enum Shape
@@ -21,7 +19,8 @@ public enum Shape
 /// <summary>
 /// A deployment of real Lakehouse.Host child processes in one shape, configured as an operator would:
 /// fixed loopback ports, [remote] URLs, a module key between processes and a read_write key for the
-/// test. Any process can be SIGKILLed and started again on its port.
+/// caller. Any process can be SIGKILLed and started again on its port. Shared by the tests and the
+/// benchmarks (compiled into each).
 /// </summary>
 public sealed class SplitDeployment : IAsyncDisposable
 {
@@ -39,9 +38,11 @@ public sealed class SplitDeployment : IAsyncDisposable
     readonly string _configPath;
     readonly IReadOnlyDictionary<string, string> _extra;
 
-    SplitDeployment(Shape shape, List<Role> roles, Dictionary<string, string> storage, string root, string configPath, IReadOnlyDictionary<string, string> extra)
+    readonly Action<string>? _onLine;
+
+    SplitDeployment(Shape shape, List<Role> roles, Dictionary<string, string> storage, string root, string configPath, IReadOnlyDictionary<string, string> extra, Action<string>? onLine)
     {
-        (Shape, _roles, _storage, _root, _configPath, _extra) = (shape, roles, storage, root, configPath, extra);
+        (Shape, _roles, _storage, _root, _configPath, _extra, _onLine) = (shape, roles, storage, root, configPath, extra, onLine);
     }
 
     public Shape Shape { get; }
@@ -67,9 +68,11 @@ public sealed class SplitDeployment : IAsyncDisposable
     public string Log(string role) => _roles.Single(r => r.Name == role).Process?.Log ?? "";
 
     /// <param name="storage">LAKEHOUSE settings (section:key) of the storage process's backend.</param>
-    /// <param name="extra">Environment for every process (OTEL_* variables, say).</param>
+    /// <param name="extra">Environment for every process (OTEL_* variables, say, or LAKEHOUSE__ settings).</param>
+    /// <param name="onLine">Sees each line every process writes.</param>
     /// <param name="onlyStorage">Start the storage+catalog process alone (the others of the shape are never started).</param>
-    public static async Task<SplitDeployment> StartAsync(Shape shape, Dictionary<string, string> storage, string root, IReadOnlyDictionary<string, string>? extra = null, bool onlyStorage = false)
+    public static async Task<SplitDeployment> StartAsync(Shape shape, Dictionary<string, string> storage, string root, IReadOnlyDictionary<string, string>? extra = null, bool onlyStorage = false,
+        Action<string>? onLine = null)
     {
         var all = new[] { "storage", "catalog", "ingest", "query", "vectors" };
         List<Role> roles = shape switch
@@ -84,7 +87,7 @@ public sealed class SplitDeployment : IAsyncDisposable
             [auth]
             keys = [{ key = "{{UserKey}}", role = "read_write" }, { key = "{{ModuleKey}}", role = "module" }]
             """);
-        var deployment = new SplitDeployment(shape, roles, storage, root, configPath, extra ?? new Dictionary<string, string>());
+        var deployment = new SplitDeployment(shape, roles, storage, root, configPath, extra ?? new Dictionary<string, string>(), onLine);
         try
         {
             foreach (var role in roles) await deployment.StartAsync(role);
@@ -135,7 +138,7 @@ public sealed class SplitDeployment : IAsyncDisposable
             if (!role.Modules.Contains("catalog")) environment["LAKEHOUSE__REMOTE__CATALOG_URL"] = url;
             environment["LAKEHOUSE__REMOTE__API_KEY"] = ModuleKey;
         }
-        role.Process = await HostChildProcess.StartAsync(environment, _root);
+        role.Process = await HostChildProcess.StartAsync(environment, _root, _onLine);
         role.Process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", UserKey);
     }
 
