@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,8 +52,11 @@ public sealed class RemoteModule : IDisposable
     /// <summary>
     /// Sends the request <paramref name="build"/> makes and returns the answer once its headers are in.
     /// An idempotent request is sent again (a new one from <paramref name="build"/>) when the remote
-    /// could not be reached or answered 502/503/504; any other is sent again only when it cannot have
-    /// arrived (the connection was refused). Unreachable in the end: a 503 naming the remote.
+    /// could not be reached or answered 502/503/504. Any other is sent once: even "connection refused"
+    /// does not prove it never arrived, because HttpClient itself resends a request whose pooled
+    /// connection closed without an answer (the remote died after acting on it), and that resend is
+    /// what gets refused. Unreachable in the end: a 503 naming the remote, saying when the outcome of
+    /// a change is unknown.
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, bool idempotent, CancellationToken cancellationToken)
     {
@@ -71,14 +73,13 @@ public sealed class RemoteModule : IDisposable
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && InnermostProblem(e) is null
                 && e is HttpRequestException or OperationCanceledException or IOException)
             {
-                var neverArrived = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
-                if ((idempotent || neverArrived) && attempt < RetryPauses.Length)
+                if (idempotent && attempt < RetryPauses.Length)
                 {
                     await Task.Delay(RetryPauses[attempt], cancellationToken);
                     continue;
                 }
                 var what = timeout.IsCancellationRequested ? $"did not answer within remote.timeout ({_timeout.TotalSeconds:0.#} s)" : $"could not be reached ({e.Message})";
-                throw ProblemException.Unavailable($"The {Module} module at {BaseAddress} {what}{(idempotent || neverArrived ? "" : "; whether the change was made is unknown")}.", e);
+                throw ProblemException.Unavailable($"The {Module} module at {BaseAddress} {what}{(idempotent ? "" : "; whether the change was made is unknown")}.", e);
             }
             catch (Exception e) when (InnermostProblem(e) is { } problem)
             {

@@ -72,7 +72,9 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             // may name them, and the catalog's orphan sweep removes them later if none does.
             if (!committing || e is ProblemException { Status: < 500 })
             {
-                foreach (var file in stored) await store.DeleteAsync(file.Key, CancellationToken.None);
+                // Never one a manifest names: a refusal can follow a commit of ours that did land.
+                var named = catalog.Get(dataset)?.Files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+                foreach (var file in stored.Where(f => !named.Contains(f.Key))) await store.DeleteAsync(file.Key, CancellationToken.None);
             }
             throw;
         }
