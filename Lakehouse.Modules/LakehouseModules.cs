@@ -4,7 +4,7 @@ using Lakehouse.Ingest;
 using Lakehouse.Query;
 using Lakehouse.Storage;
 using Lakehouse.Vectors;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
 namespace Lakehouse;
@@ -28,9 +28,13 @@ public static class LakehouseModules
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapHostedModules(this IEndpointRouteBuilder app, LakehouseConfig config)
+    public static WebApplication MapHostedModules(this WebApplication app, LakehouseConfig config)
     {
-        if (config.Hosts(ModuleNames.Storage)) app.MapStorageEndpoints();
+        if (config.Hosts(ModuleNames.Storage))
+        {
+            app.UseStorageKeyGuard();
+            app.MapStorageEndpoints();
+        }
         if (config.Hosts(ModuleNames.Catalog)) app.MapCatalogEndpoints();
         if (config.Hosts(ModuleNames.Ingest)) app.MapIngestEndpoints();
         if (config.Hosts(ModuleNames.Query)) app.MapQueryEndpoints();

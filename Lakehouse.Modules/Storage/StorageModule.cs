@@ -14,7 +14,6 @@ public static class StorageModule
             ? S3ObjectStore.Create(config.S3)
             : new FileSystemObjectStore(config.Storage.Root));
         builder.Services.AddSingleton<IModuleInitializer, StorageInitializer>();
-        builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, RawKeyGuard>();
         return builder;
     }
 
@@ -25,6 +24,9 @@ public static class StorageModule
         builder.Services.AddSingleton<IObjectStore>(services => new HttpObjectStore(services.GetRequiredKeyedService<RemoteModule>(ModuleNames.Storage)));
         return builder;
     }
+
+    /// <summary>Refuses object keys with "." or ".." segments before path normalisation hides them (see RawKeyGuard).</summary>
+    public static IApplicationBuilder UseStorageKeyGuard(this IApplicationBuilder app) => app.UseMiddleware<RawKeyGuard>();
 
     public static IEndpointRouteBuilder MapStorageEndpoints(this IEndpointRouteBuilder app)
     {
