@@ -246,8 +246,10 @@ internal sealed class CsvScanner
         }
         if (_columns < 0)
         {
-            // No header: the first record fixes the column count; its values were observed already.
-            _names = [.. Enumerable.Range(0, fields).Select(i => $"column{i}")];
+            // No header: the first record fixes the column count; its values were observed already. The
+            // columns are counted from 1 as people count them (column1, column2 …); only an empty name
+            // in a header is numbered from 0 by position, as DuckDB numbers it.
+            _names = [.. Enumerable.Range(1, fields).Select(i => $"column{i}")];
             _columns = fields;
             _rows++;
             return;

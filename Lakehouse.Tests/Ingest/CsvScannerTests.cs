@@ -145,7 +145,7 @@ public sealed class CsvScannerTests
     public void Without_a_header_columns_are_numbered_and_every_row_counts()
     {
         var shape = Scan("1;x\n2;y\n", delimiter: (byte)';', header: false);
-        Assert.Equal(["column0", "column1"], shape.Names);
+        Assert.Equal(["column1", "column2"], shape.Names);
         Assert.Equal(["BIGINT", "VARCHAR"], shape.Types);
         Assert.Equal(2, shape.Rows);
     }

@@ -144,7 +144,8 @@ public abstract class IngestContractTests
         Assert.Equal("a", bom.GetProperty("schema")[0].GetProperty("name").GetString());
         var tabs = await client.IngestOkAsync("tabs", "1\t2\n3\t4\n", "?delimiter=tab&header=false");
         Assert.Equal(2, tabs.GetProperty("rows").GetInt64());
-        Assert.Equal(["column0", "column1"], tabs.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["column1", "column2"], tabs.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal("[4,6]", (await client.SqlOkAsync("SELECT sum(column1), sum(column2) FROM tabs")).GetProperty("rows")[0].GetRawText());
     }
 
     [Fact]
