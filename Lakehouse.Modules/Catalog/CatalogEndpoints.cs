@@ -19,6 +19,7 @@ internal static class CatalogEndpoints
         group.MapPut("/datasets/{name}", Register).Writes();
         group.MapDelete("/datasets/{name}", Delete).Writes();
         group.MapPost("/datasets/{name}/commits", Commit).ForModules();
+        group.MapPost("/datasets/{name}/compact", Compact).Writes();
         group.MapGet("/changes", CatalogFeedEndpoint.StreamAsync).Reads();
     }
 
@@ -49,6 +50,14 @@ internal static class CatalogEndpoints
         Names.Validate(name, "Dataset");
         var content = request.Check();
         var manifest = await catalog.UpdateAsync(name, request.ExpectedVersion, _ => content, cancellationToken);
+        response.Headers[PositionHeader] = feed.Position;
+        return TypedResults.Ok(manifest);
+    }
+
+    /// <summary>Merges the dataset's small files now; the answer is the new manifest, or the current one when there was nothing to merge.</summary>
+    static async Task<Ok<DatasetManifest>> Compact(string name, DatasetCompactor compactor, CatalogChangeFeed feed, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var manifest = await compactor.CompactAsync(name, cancellationToken);
         response.Headers[PositionHeader] = feed.Position;
         return TypedResults.Ok(manifest);
     }

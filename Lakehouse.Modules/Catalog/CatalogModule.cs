@@ -15,6 +15,8 @@ public static class CatalogModule
         builder.Services.AddSingleton<ObjectStoreCatalog>();
         builder.Services.AddSingleton<ICatalog>(services => services.GetRequiredService<ObjectStoreCatalog>());
         builder.Services.AddSingleton<IModuleInitializer, CatalogInitializer>();
+        builder.Services.AddSingleton<DatasetCompactor>();
+        builder.Services.AddHostedService<CompactionScheduler>();
         return builder;
     }
 

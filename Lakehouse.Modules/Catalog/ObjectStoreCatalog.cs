@@ -26,6 +26,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly ILogger<ObjectStoreCatalog> _logger;
     readonly LoadOnce _loaded;
     readonly TimeSpan _orphanGrace;
+    readonly TimeSpan _droppedFileGrace;
     readonly CatalogChangeFeed _feed;
 
     public ObjectStoreCatalog(IObjectStore store, CatalogChangeFeed feed, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
@@ -34,6 +35,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
         _feed = feed;
         _logger = logger;
         _orphanGrace = Duration.Parse(config.Catalog.OrphanGrace);
+        _droppedFileGrace = Duration.Parse(config.Catalog.DroppedFileGrace, allowZero: true);
         _loaded = new LoadOnce(LoadAsync);
     }
 
@@ -153,13 +155,40 @@ internal sealed class ObjectStoreCatalog : ICatalog
     /// (they are under its folder) and no manifest names them any more. Only files a manifest named:
     /// an ingest racing this change may have stored a new file under the folder that its own
     /// manifest is about to name. Files registered from elsewhere stay: they belong to whoever wrote them.
+    /// After catalog.dropped_file_grace, not at once: a query that planned with the old file list
+    /// (it opens files as its scan reaches them) finishes on them. Should the process stop first, the
+    /// orphan sweep at the next start removes them.
     /// </summary>
     async Task DeleteUnreferencedAsync(string dataset, IEnumerable<DataFile> dropped)
     {
         var owned = dropped.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)).ToList();
-        if (owned.Count == 0) return; // an append drops nothing: no need to gather every manifest's files
+        if (owned.Count == 0) return; // an append drops nothing
+        if (_droppedFileGrace > TimeSpan.Zero)
+        {
+            _ = DeleteLaterAsync(owned);
+            return;
+        }
+        await DeleteUnnamedAsync(owned);
+    }
+
+    async Task DeleteLaterAsync(IReadOnlyList<DataFile> files)
+    {
+        try
+        {
+            await Task.Delay(_droppedFileGrace);
+            await DeleteUnnamedAsync(files);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning("Could not delete dropped data files yet ({Reason}); the orphan sweep at the next start will", e.Message);
+        }
+    }
+
+    /// <summary>Deletes those of <paramref name="files"/> that no manifest names now (a later change may have named one again).</summary>
+    async Task DeleteUnnamedAsync(IReadOnlyList<DataFile> files)
+    {
         var named = _manifests.Values.SelectMany(m => m.Files).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in owned.Where(f => !named.Contains(f.Key)))
+        foreach (var file in files.Where(f => !named.Contains(f.Key)))
         {
             await _store.DeleteAsync(file.Key, CancellationToken.None);
         }

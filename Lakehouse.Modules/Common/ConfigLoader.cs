@@ -168,6 +168,9 @@ public static partial class ConfigLoader
         Check(config.Ingest.MaxIngestBytes > 0, "ingest.max_ingest_bytes must be positive.");
         Check(Duration.TryParse(config.Query.Timeout, out _), $"query.timeout \"{config.Query.Timeout}\" is not a duration like \"30s\", \"500ms\" or \"2m\".");
         Check(Duration.TryParse(config.Catalog.OrphanGrace, out _), $"catalog.orphan_grace \"{config.Catalog.OrphanGrace}\" is not a duration like \"1h\" or \"30m\".");
+        Check(Duration.TryParse(config.Catalog.DroppedFileGrace, out _, allowZero: true), $"catalog.dropped_file_grace \"{config.Catalog.DroppedFileGrace}\" is not a duration like \"60s\" (\"0s\": at once).");
+        Check(config.Catalog.CompactMinFiles is 0 or >= 2, "catalog.compact_min_files must be 0 (no background compaction) or at least 2.");
+        Check(config.Catalog.CompactTargetBytes >= 1024 * 1024, "catalog.compact_target_bytes must be at least 1048576 (1 MiB).");
         Check(config.Query.Threads >= 0, "query.threads must be 0 (all cores) or more.");
         Check(config.Log.Level is "trace" or "debug" or "info" or "warn" or "warning" or "error", $"log.level \"{config.Log.Level}\" must be trace, debug, info, warn or error.");
         foreach (var key in config.Auth.Keys)

@@ -66,6 +66,9 @@ public sealed class S3Section
 public sealed class CatalogSection
 {
     public string OrphanGrace { get; set; } = "1h";
+    public string DroppedFileGrace { get; set; } = "60s";
+    public long CompactMinFiles { get; set; } = 64;
+    public long CompactTargetBytes { get; set; } = 128L * 1024 * 1024;
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }
