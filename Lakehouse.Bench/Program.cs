@@ -10,6 +10,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["vectors"] = VectorsBench.RunAsync,
     ["load"] = LoadBench.RunAsync,
     ["split"] = SplitBench.RunAsync,
+    ["compaction"] = CompactionBench.RunAsync,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {
