@@ -19,7 +19,7 @@ internal sealed class CompactionScheduler(ObjectStoreCatalog catalog, DatasetCom
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (config.Catalog.CompactMinFiles == 0) return;
-        await catalog.EnsureLoadedAsync().WaitAsync(stoppingToken);
+        await LoadedAsync(stoppingToken);
         catalog.OnChanged(change =>
         {
             if (change.Manifest is { } manifest) Consider(manifest);
@@ -37,6 +37,27 @@ internal sealed class CompactionScheduler(ObjectStoreCatalog catalog, DatasetCom
             {
                 // A replace or delete that won, or storage away: the next change queues it again.
                 logger.LogWarning("Background compaction of {Dataset} did not finish: {Reason}", name, e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until the catalog has loaded. A load that fails (storage unreachable at start) is retried
+    /// by start-up; a background service that threw here would stop the whole process instead.
+    /// </summary>
+    async Task LoadedAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await catalog.EnsureLoadedAsync().WaitAsync(stoppingToken);
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogDebug("Background compaction waits for the catalog to load: {Reason}", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
             }
         }
     }

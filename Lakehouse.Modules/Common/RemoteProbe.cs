@@ -49,8 +49,9 @@ internal sealed class RemoteProbe(IEnumerable<RemoteModule> remotes, ILogger<Rem
             if (!hosted) return new(false, $"it does not host {remote.Module}");
             return new(true, response.StatusCode == HttpStatusCode.OK ? "ok" : "starting");
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or IOException && !stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
+            // Whatever went wrong, the remote is not usable; a background service that threw would stop the process.
             return new(false, e is OperationCanceledException ? "no answer within 2 s" : e.Message);
         }
     }

@@ -26,7 +26,10 @@ public sealed class SplitOperationsTests
         var down = await Polling.UntilAsync(async () =>
         {
             var response = await query.GetAsync("/health", Cancel);
-            return (response.StatusCode == HttpStatusCode.ServiceUnavailable, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.Clone());
+            var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.Clone();
+            // Each remote is probed on its own: both hosted by the killed process turn unreachable, one after the other.
+            var gone = health.GetProperty("remotes").EnumerateArray().All(r => !r.GetProperty("reachable").GetBoolean());
+            return (response.StatusCode == HttpStatusCode.ServiceUnavailable && gone, health);
         }, () => "/health to notice the storage process is gone");
         Assert.Equal("degraded", down.GetProperty("status").GetString());
         Assert.All(down.GetProperty("remotes").EnumerateArray(), r => Assert.False(r.GetProperty("reachable").GetBoolean()));
