@@ -23,7 +23,8 @@ internal sealed class BearerKeyAuthorization(RequestDelegate next, LakehouseConf
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!context.Request.Path.StartsWithSegments("/v1")) return next(context);
+        // The API and the Iceberg REST catalog need a key; /health and /metrics stay open.
+        if (!context.Request.Path.StartsWithSegments("/v1") && !context.Request.Path.StartsWithSegments("/iceberg")) return next(context);
         var header = context.Request.Headers.Authorization.ToString();
         var role = _keys.Length == 0 ? Roles.ReadWrite
             : header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? RoleOf(header["Bearer ".Length..].Trim()) : null;

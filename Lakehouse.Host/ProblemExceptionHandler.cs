@@ -27,6 +27,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             return true;
         }
         context.Response.StatusCode = status;
+        if (context.Request.Path.StartsWithSegments("/iceberg"))
+        {
+            // Iceberg REST clients read only the protocol's own error shape.
+            await context.Response.WriteAsJsonAsync(new { error = new { message = detail, type = IcebergErrorType(status), code = status } }, cancellationToken);
+            return true;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -34,4 +40,14 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = type },
         });
     }
+
+    static string IcebergErrorType(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "BadRequestException",
+        StatusCodes.Status401Unauthorized => "NotAuthorizedException",
+        StatusCodes.Status403Forbidden => "ForbiddenException",
+        StatusCodes.Status404NotFound => "NoSuchTableException",
+        StatusCodes.Status503ServiceUnavailable => "ServiceUnavailableException",
+        _ => "InternalServerError",
+    };
 }

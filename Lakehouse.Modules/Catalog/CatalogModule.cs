@@ -1,3 +1,4 @@
+using Lakehouse.Catalog.Iceberg;
 using Lakehouse.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -12,6 +13,7 @@ public static class CatalogModule
     public static IHostApplicationBuilder AddCatalogModule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CatalogChangeFeed>();
+        builder.Services.AddSingleton<IcebergMetadataWriter>();
         builder.Services.AddSingleton<ObjectStoreCatalog>();
         builder.Services.AddSingleton<ICatalog>(services => services.GetRequiredService<ObjectStoreCatalog>());
         builder.Services.AddSingleton<IModuleInitializer, CatalogInitializer>();
@@ -38,6 +40,7 @@ public static class CatalogModule
     public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
     {
         CatalogEndpoints.Map(app.MapGroup("/v1/catalog"));
+        IcebergRestEndpoints.Map(app.MapGroup("/iceberg"));
         return app;
     }
 }

@@ -136,7 +136,8 @@ internal sealed class DatasetCompactor(ICatalog catalog, IObjectStore store, Lak
             {
                 await duck.ExecuteAsync("SET threads = 1; SET preserve_insertion_order = true", cancellationToken);
                 var list = string.Join(", ", locals.Select(l => DuckDb.Literal(l.Path)));
-                await duck.ExecuteAsync($"COPY (SELECT * FROM read_parquet([{list}])) TO {DuckDb.Literal(output)} (FORMAT parquet, COMPRESSION snappy)", cancellationToken);
+                var fieldIds = DuckDb.FieldIds([.. (catalog.Get(name) ?? throw ProblemException.NotFound($"Dataset '{name}' does not exist.")).Schema.Select(c => c.Name)]);
+                await duck.ExecuteAsync($"COPY (SELECT * FROM read_parquet([{list}])) TO {DuckDb.Literal(output)} (FORMAT parquet, COMPRESSION snappy, FIELD_IDS {fieldIds})", cancellationToken);
             }
             var summary = await ParquetFooter.ReadAsync(output, cancellationToken);
             var expected = inputs.Sum(f => f.RowCount);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Lakehouse.Catalog.Iceberg;
 using Lakehouse.Common;
 using Lakehouse.Storage;
 using Microsoft.Extensions.Logging;
@@ -29,10 +30,13 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly TimeSpan _droppedFileGrace;
     readonly CatalogChangeFeed _feed;
 
-    public ObjectStoreCatalog(IObjectStore store, CatalogChangeFeed feed, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
+    readonly IcebergMetadataWriter _iceberg;
+
+    public ObjectStoreCatalog(IObjectStore store, CatalogChangeFeed feed, IcebergMetadataWriter iceberg, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
     {
         _store = store;
         _feed = feed;
+        _iceberg = iceberg;
         _logger = logger;
         _orphanGrace = Duration.Parse(config.Catalog.OrphanGrace);
         _droppedFileGrace = Duration.Parse(config.Catalog.DroppedFileGrace, allowZero: true);
@@ -76,9 +80,22 @@ internal sealed class ObjectStoreCatalog : ICatalog
             cursor = page.NextCursor;
         }
         while (cursor is not null);
-        var named = _manifests.Values.SelectMany(m => m.Files).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        var swept = await OrphanSweep.RunAsync(_store, named, _orphanGrace, _logger, CancellationToken.None);
+        await AddIcebergMetadataAsync();
+        var swept = await OrphanSweep.RunAsync(_store, Named(), _orphanGrace, _logger, CancellationToken.None);
         _logger.LogInformation("Catalog loaded {Count} datasets; swept {Swept} orphaned data files", _manifests.Count, swept);
+    }
+
+    /// <summary>Datasets stored before Iceberg metadata existed gain it at start: same version, manifest rewritten to name it.</summary>
+    async Task AddIcebergMetadataAsync()
+    {
+        foreach (var manifest in _manifests.Values.Where(m => m.Iceberg is null && IcebergSchema.Fits(m.Schema)).ToList())
+        {
+            var files = manifest.Files.Select(f => f with { AddedVersion = f.AddedVersion ?? manifest.Version }).ToList();
+            var upgraded = manifest with { Files = files };
+            upgraded = upgraded with { Iceberg = await _iceberg.WriteAsync(upgraded, null, CancellationToken.None) };
+            await _store.PutAsync(DatasetKeys.Manifest(manifest.Name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(upgraded, Json)), CancellationToken.None);
+            _manifests[manifest.Name] = upgraded;
+        }
     }
 
     public IReadOnlyList<DatasetManifest> List()
@@ -114,13 +131,19 @@ internal sealed class ObjectStoreCatalog : ICatalog
                 throw ProblemException.Conflict($"Dataset '{name}' would name file '{twice.Key}' twice; the change was not made.");
             }
             var now = DateTimeOffset.UtcNow;
-            var next = new DatasetManifest(name, currentVersion + 1, current?.CreatedAt ?? now, now,
-                content.Files.Sum(f => f.RowCount), content.Files.Sum(f => f.SizeBytes), content.Schema, content.Files);
+            var version = currentVersion + 1;
+            // Each file remembers the version that added it: its Iceberg snapshot and sequence number.
+            var added = current?.Files.ToDictionary(f => f.Key, f => f.AddedVersion ?? current.Version, StringComparer.Ordinal) ?? [];
+            var files = content.Files.Select(f => f with { AddedVersion = added.GetValueOrDefault(f.Key, version) }).ToList();
+            var next = new DatasetManifest(name, version, current?.CreatedAt ?? now, now,
+                files.Sum(f => f.RowCount), files.Sum(f => f.SizeBytes), content.Schema, files);
             // Past this point the change is being committed: a client hanging up must not cut it in half.
+            // Data first (stored by the caller), then the Iceberg metadata, then the manifest that names both.
+            next = next with { Iceberg = await _iceberg.WriteAsync(next, current, CancellationToken.None) };
             await _store.PutAsync(DatasetKeys.Manifest(name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(next, Json)), CancellationToken.None);
             _manifests[name] = next;
             await NotifyAsync(new DatasetChange(name, next));
-            await DeleteUnreferencedAsync(name, current?.Files.ExceptBy(next.Files.Select(f => f.Key), f => f.Key) ?? []);
+            await DeleteUnreferencedAsync(name, current?.Keys().Except(next.Keys(), StringComparer.Ordinal) ?? []);
             return next;
         }
         finally
@@ -141,7 +164,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
             await _store.DeleteAsync(DatasetKeys.Manifest(name), CancellationToken.None);
             _manifests.TryRemove(name, out _);
             await NotifyAsync(new DatasetChange(name, null));
-            await DeleteUnreferencedAsync(name, manifest.Files);
+            await DeleteUnreferencedAsync(name, manifest.Keys());
             return true;
         }
         finally
@@ -159,10 +182,10 @@ internal sealed class ObjectStoreCatalog : ICatalog
     /// (it opens files as its scan reaches them) finishes on them. Should the process stop first, the
     /// orphan sweep at the next start removes them.
     /// </summary>
-    async Task DeleteUnreferencedAsync(string dataset, IEnumerable<DataFile> dropped)
+    async Task DeleteUnreferencedAsync(string dataset, IEnumerable<string> dropped)
     {
-        var owned = dropped.Where(f => f.Key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)).ToList();
-        if (owned.Count == 0) return; // an append drops nothing
+        var owned = dropped.Where(key => key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)).ToList();
+        if (owned.Count == 0) return; // an append without Iceberg metadata drops nothing
         if (_droppedFileGrace > TimeSpan.Zero)
         {
             _ = DeleteLaterAsync(owned);
@@ -171,12 +194,12 @@ internal sealed class ObjectStoreCatalog : ICatalog
         await DeleteUnnamedAsync(owned);
     }
 
-    async Task DeleteLaterAsync(IReadOnlyList<DataFile> files)
+    async Task DeleteLaterAsync(IReadOnlyList<string> keys)
     {
         try
         {
             await Task.Delay(_droppedFileGrace);
-            await DeleteUnnamedAsync(files);
+            await DeleteUnnamedAsync(keys);
         }
         catch (Exception e)
         {
@@ -184,15 +207,18 @@ internal sealed class ObjectStoreCatalog : ICatalog
         }
     }
 
-    /// <summary>Deletes those of <paramref name="files"/> that no manifest names now (a later change may have named one again).</summary>
-    async Task DeleteUnnamedAsync(IReadOnlyList<DataFile> files)
+    /// <summary>Deletes those of <paramref name="keys"/> that no manifest names now (a later change may have named one again).</summary>
+    async Task DeleteUnnamedAsync(IReadOnlyList<string> keys)
     {
-        var named = _manifests.Values.SelectMany(m => m.Files).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in files.Where(f => !named.Contains(f.Key)))
+        var named = Named();
+        foreach (var key in keys.Where(k => !named.Contains(k)))
         {
-            await _store.DeleteAsync(file.Key, CancellationToken.None);
+            await _store.DeleteAsync(key, CancellationToken.None);
         }
     }
+
+    /// <summary>Every object some manifest names: data files and Iceberg metadata.</summary>
+    HashSet<string> Named() => _manifests.Values.SelectMany(m => m.Keys()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Subscribers in this process first (the query views, before the call returns), then the change feed for other processes.</summary>
     async Task NotifyAsync(DatasetChange change)

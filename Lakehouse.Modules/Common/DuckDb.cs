@@ -35,6 +35,13 @@ public static class DuckDb
     static string NoNul(string text) =>
         text.Contains('\0', StringComparison.Ordinal) ? throw new ArgumentException("SQL text cannot hold a NUL character; refuse the input that carried it.", nameof(text)) : text;
 
+    /// <summary>
+    /// The FIELD_IDS option of a Parquet COPY: each column's position from 1, the ids a dataset's
+    /// Iceberg schema gives its columns (docs/api.md, Iceberg).
+    /// </summary>
+    public static string FieldIds(IReadOnlyList<string> columns) =>
+        "{" + string.Join(", ", columns.Select((name, i) => $"{Literal(name)}: {i + 1}")) + "}";
+
     public static async Task ExecuteAsync(this DuckDBConnection connection, string sql, CancellationToken cancellationToken = default)
     {
         await using var command = connection.CreateCommand();

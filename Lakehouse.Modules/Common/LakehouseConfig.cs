@@ -17,6 +17,7 @@ public sealed class LakehouseConfig
     public RemoteSection Remote { get; set; } = new();
     public LogSection Log { get; set; } = new();
     public AuthSection Auth { get; set; } = new();
+    public IcebergSection Iceberg { get; set; } = new();
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }
@@ -117,6 +118,14 @@ public sealed class RemoteSection
         ModuleNames.Catalog => CatalogUrl,
         _ => "",
     };
+
+    [TomlExtensionData]
+    public IDictionary<string, object?>? Unknown { get; set; }
+}
+
+public sealed class IcebergSection
+{
+    public string LocationBase { get; set; } = "";
 
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }

@@ -89,7 +89,7 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
             COPY (SELECT * FROM read_csv({{DuckDb.Literal(csvPath)}}, auto_detect = false, delim = {{delimiter}}, quote = '"', escape = '"',
                 header = {{(options.Header ? "true" : "false")}}, skip = {{options.SkipLines}}, strict_mode = true, allow_quoted_nulls = false,
                 max_line_size = {{maxLine}}, columns = { {{columns}} }))
-            TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {{RowGroupSize}})
+            TO {{DuckDb.Literal(parquetPath)}} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {{RowGroupSize}}, FIELD_IDS {{DuckDb.FieldIds(shape.Names)}})
             """;
     }
 }

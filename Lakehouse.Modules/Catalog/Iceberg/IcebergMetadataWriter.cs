@@ -1,0 +1,232 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Avro;
+using Avro.File;
+using Avro.Generic;
+using Lakehouse.Common;
+using Lakehouse.Storage;
+
+namespace Lakehouse.Catalog.Iceberg;
+
+/// <summary>
+/// Writes a dataset version as an Apache Iceberg v2 table snapshot (format/spec.md): a manifest (Avro)
+/// naming every live data file, added or existing, and the files this version dropped as deleted; a
+/// manifest list (Avro) naming that manifest; and metadata.json, in the table's metadata/ folder
+/// beside its data files. The catalog writes them before the manifest that names them, so a crash
+/// leaves only unnamed files, which the orphan sweep removes. Snapshot ids and the table uuid derive
+/// from the dataset (name, creation time, version), so every version's ids are stable and distinct.
+/// Avro blocks are uncompressed (the "null" codec): manifests are small, and every reader has it.
+/// </summary>
+internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig config)
+{
+    const int Added = 1, Existing = 0, Deleted = 2;
+
+    static readonly RecordSchema ManifestEntrySchema = (RecordSchema)Schema.Parse("""
+        {"type":"record","name":"manifest_entry","fields":[
+          {"name":"status","type":"int","field-id":0},
+          {"name":"snapshot_id","type":["null","long"],"default":null,"field-id":1},
+          {"name":"sequence_number","type":["null","long"],"default":null,"field-id":3},
+          {"name":"file_sequence_number","type":["null","long"],"default":null,"field-id":4},
+          {"name":"data_file","field-id":2,"type":{"type":"record","name":"r2","fields":[
+            {"name":"content","type":"int","field-id":134},
+            {"name":"file_path","type":"string","field-id":100},
+            {"name":"file_format","type":"string","field-id":101},
+            {"name":"partition","field-id":102,"type":{"type":"record","name":"r102","fields":[]}},
+            {"name":"record_count","type":"long","field-id":103},
+            {"name":"file_size_in_bytes","type":"long","field-id":104}]}}]}
+        """);
+
+    static readonly RecordSchema ManifestFileSchema = (RecordSchema)Schema.Parse("""
+        {"type":"record","name":"manifest_file","fields":[
+          {"name":"manifest_path","type":"string","field-id":500},
+          {"name":"manifest_length","type":"long","field-id":501},
+          {"name":"partition_spec_id","type":"int","field-id":502},
+          {"name":"content","type":"int","field-id":517},
+          {"name":"sequence_number","type":"long","field-id":515},
+          {"name":"min_sequence_number","type":"long","field-id":516},
+          {"name":"added_snapshot_id","type":"long","field-id":503},
+          {"name":"added_files_count","type":"int","field-id":504},
+          {"name":"existing_files_count","type":"int","field-id":505},
+          {"name":"deleted_files_count","type":"int","field-id":506},
+          {"name":"added_rows_count","type":"long","field-id":512},
+          {"name":"existing_rows_count","type":"long","field-id":513},
+          {"name":"deleted_rows_count","type":"long","field-id":514}]}
+        """);
+
+    /// <summary>Where outside engines find the objects: [iceberg] location_base, else the store's own URI (file:///…, s3://bucket/).</summary>
+    public string LocationBase { get; } = config.Iceberg.LocationBase.Length > 0 ? config.Iceberg.LocationBase.TrimEnd('/') + "/" : store.Location;
+
+    public string Location(string key) => LocationBase + key;
+
+    /// <summary>Writes <paramref name="next"/>'s metadata (its files' AddedVersion set); null when its schema has no Iceberg form.</summary>
+    public async Task<IcebergFiles?> WriteAsync(DatasetManifest next, DatasetManifest? previous, CancellationToken cancellationToken)
+    {
+        if (!IcebergSchema.Fits(next.Schema)) return null;
+        var uuid = TableUuid(next);
+        var snapshotId = SnapshotId(uuid, next.Version);
+        var unique = Ulid.New();
+        var prefix = DatasetKeys.IcebergPrefix(next.Name);
+        var files = new IcebergFiles(
+            Metadata: $"{prefix}{next.Version:D5}-{unique}.metadata.json",
+            ManifestList: $"{prefix}snap-{snapshotId}-1-{unique}.avro",
+            Manifest: $"{prefix}{unique}-m0.avro");
+
+        var live = next.Files.Select(f => (File: f, Status: f.AddedVersion == next.Version ? Added : Existing)).ToList();
+        var kept = next.Files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var dropped = previous?.Files.Where(f => !kept.Contains(f.Key)).ToList() ?? [];
+        var manifestBytes = Avro(ManifestEntrySchema, ManifestHeader(next), [
+            .. live.Select(e => Entry(e.Status, e.Status == Added ? snapshotId : SnapshotId(uuid, e.File.AddedVersion ?? next.Version), e.File, next.Version)),
+            .. dropped.Select(f => Entry(Deleted, snapshotId, f, next.Version)),
+        ]);
+        await store.PutAsync(files.Manifest, new MemoryStream(manifestBytes), CancellationToken.None);
+
+        var added = live.Where(e => e.Status == Added).Select(e => e.File).ToList();
+        var existing = live.Where(e => e.Status == Existing).Select(e => e.File).ToList();
+        var parent = previous?.Iceberg is not null && previous.CreatedAt == next.CreatedAt ? SnapshotId(uuid, previous.Version) : (long?)null;
+        var listBytes = Avro(ManifestFileSchema, ListHeader(snapshotId, parent, next.Version), [ManifestFile(files, manifestBytes.Length, snapshotId, next, added, existing, dropped)]);
+        await store.PutAsync(files.ManifestList, new MemoryStream(listBytes), CancellationToken.None);
+
+        var metadata = Metadata(next, uuid, snapshotId, parent, files, Operation(previous, added, dropped), added, dropped);
+        await store.PutAsync(files.Metadata, new MemoryStream(Encoding.UTF8.GetBytes(metadata.ToJsonString())), CancellationToken.None);
+        return files;
+    }
+
+    /// <summary>The table's uuid: the same for every version of one dataset, new when a deleted dataset's name is used again.</summary>
+    static Guid TableUuid(DatasetManifest manifest)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{manifest.Name}\n{manifest.CreatedAt.UtcTicks}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40); // version 4 layout, variant 1: a well-formed UUID
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    /// <summary>A positive 63-bit id per (table, version).</summary>
+    static long SnapshotId(Guid uuid, long version) =>
+        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{uuid}\n{version}")), 0) & long.MaxValue;
+
+    /// <summary>What the version did, as Iceberg names it: only new files → append; the same rows in other files → replace (a compaction); else overwrite.</summary>
+    static string Operation(DatasetManifest? previous, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> dropped) =>
+        previous is null || dropped.Count == 0 ? "append"
+        : added.Count > 0 && added.Sum(f => f.RowCount) == dropped.Sum(f => f.RowCount) ? "replace"
+        : "overwrite";
+
+    GenericRecord Entry(int status, long snapshotId, DataFile file, long version)
+    {
+        var sequence = file.AddedVersion ?? version;
+        var dataFile = new GenericRecord((RecordSchema)ManifestEntrySchema["data_file"].Schema);
+        dataFile.Add("content", 0);
+        dataFile.Add("file_path", Location(file.Key));
+        dataFile.Add("file_format", "PARQUET");
+        dataFile.Add("partition", new GenericRecord((RecordSchema)((RecordSchema)ManifestEntrySchema["data_file"].Schema)["partition"].Schema));
+        dataFile.Add("record_count", file.RowCount);
+        dataFile.Add("file_size_in_bytes", file.SizeBytes);
+        var entry = new GenericRecord(ManifestEntrySchema);
+        entry.Add("status", status);
+        entry.Add("snapshot_id", snapshotId);
+        entry.Add("sequence_number", sequence);
+        entry.Add("file_sequence_number", sequence);
+        entry.Add("data_file", dataFile);
+        return entry;
+    }
+
+    GenericRecord ManifestFile(IcebergFiles files, long length, long snapshotId, DatasetManifest next, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> existing, IReadOnlyList<DataFile> dropped)
+    {
+        var record = new GenericRecord(ManifestFileSchema);
+        record.Add("manifest_path", Location(files.Manifest));
+        record.Add("manifest_length", length);
+        record.Add("partition_spec_id", 0);
+        record.Add("content", 0);
+        record.Add("sequence_number", next.Version);
+        record.Add("min_sequence_number", next.Files.Select(f => f.AddedVersion ?? next.Version).DefaultIfEmpty(next.Version).Min());
+        record.Add("added_snapshot_id", snapshotId);
+        record.Add("added_files_count", added.Count);
+        record.Add("existing_files_count", existing.Count);
+        record.Add("deleted_files_count", dropped.Count);
+        record.Add("added_rows_count", added.Sum(f => f.RowCount));
+        record.Add("existing_rows_count", existing.Sum(f => f.RowCount));
+        record.Add("deleted_rows_count", dropped.Sum(f => f.RowCount));
+        return record;
+    }
+
+    static Dictionary<string, string> ManifestHeader(DatasetManifest next) => new()
+    {
+        ["schema"] = IcebergSchema.Json(next.Schema).ToJsonString(),
+        ["schema-id"] = "0",
+        ["partition-spec"] = "[]",
+        ["partition-spec-id"] = "0",
+        ["format-version"] = "2",
+        ["content"] = "data",
+    };
+
+    static Dictionary<string, string> ListHeader(long snapshotId, long? parent, long sequence)
+    {
+        var header = new Dictionary<string, string>
+        {
+            ["snapshot-id"] = snapshotId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["sequence-number"] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["format-version"] = "2",
+        };
+        header["parent-snapshot-id"] = parent?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null";
+        return header;
+    }
+
+    static byte[] Avro(RecordSchema schema, Dictionary<string, string> header, IEnumerable<GenericRecord> records)
+    {
+        using var bytes = new MemoryStream();
+        using (var writer = DataFileWriter<GenericRecord>.OpenWriter(new GenericDatumWriter<GenericRecord>(schema), bytes, Codec.CreateCodec(Codec.Type.Null)))
+        {
+            foreach (var (key, value) in header) writer.SetMeta(key, value);
+            foreach (var record in records) writer.Append(record);
+        }
+        return bytes.ToArray();
+    }
+
+    JsonObject Metadata(DatasetManifest next, Guid uuid, long snapshotId, long? parent, IcebergFiles files, string operation, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> dropped)
+    {
+        var updated = next.UpdatedAt.ToUnixTimeMilliseconds();
+        var snapshot = new JsonObject
+        {
+            ["snapshot-id"] = snapshotId,
+            ["sequence-number"] = next.Version,
+            ["timestamp-ms"] = updated,
+            ["manifest-list"] = Location(files.ManifestList),
+            ["summary"] = new JsonObject
+            {
+                ["operation"] = operation,
+                ["added-data-files"] = added.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["deleted-data-files"] = dropped.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["added-records"] = added.Sum(f => f.RowCount).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["deleted-records"] = dropped.Sum(f => f.RowCount).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["total-data-files"] = next.Files.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["total-records"] = next.RowCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["total-files-size"] = next.SizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["lakehouse.version"] = next.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            ["schema-id"] = 0,
+        };
+        if (parent is { } parentId) snapshot["parent-snapshot-id"] = parentId;
+        return new JsonObject
+        {
+            ["format-version"] = 2,
+            ["table-uuid"] = uuid.ToString(),
+            ["location"] = Location(DatasetKeys.FilesPrefix(next.Name)).TrimEnd('/'),
+            ["last-sequence-number"] = next.Version,
+            ["last-updated-ms"] = updated,
+            ["last-column-id"] = next.Schema.Count,
+            ["current-schema-id"] = 0,
+            ["schemas"] = new JsonArray(IcebergSchema.Json(next.Schema)),
+            ["default-spec-id"] = 0,
+            ["partition-specs"] = new JsonArray(new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() }),
+            ["last-partition-id"] = 999,
+            ["default-sort-order-id"] = 0,
+            ["sort-orders"] = new JsonArray(new JsonObject { ["order-id"] = 0, ["fields"] = new JsonArray() }),
+            ["properties"] = new JsonObject { ["schema.name-mapping.default"] = IcebergSchema.NameMapping(next.Schema) },
+            ["current-snapshot-id"] = snapshotId,
+            ["refs"] = new JsonObject { ["main"] = new JsonObject { ["snapshot-id"] = snapshotId, ["type"] = "branch" } },
+            ["snapshots"] = new JsonArray(snapshot),
+            ["snapshot-log"] = new JsonArray(new JsonObject { ["timestamp-ms"] = updated, ["snapshot-id"] = snapshotId }),
+            ["metadata-log"] = new JsonArray(),
+        };
+    }
+}
