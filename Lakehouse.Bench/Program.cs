@@ -11,6 +11,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["load"] = LoadBench.RunAsync,
     ["split"] = SplitBench.RunAsync,
     ["compaction"] = CompactionBench.RunAsync,
+    ["iceberg"] = IcebergBench.RunAsync,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {

@@ -31,12 +31,14 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly CatalogChangeFeed _feed;
 
     readonly IcebergMetadataWriter _iceberg;
+    readonly bool _icebergEnabled;
 
     public ObjectStoreCatalog(IObjectStore store, CatalogChangeFeed feed, IcebergMetadataWriter iceberg, LakehouseConfig config, ILogger<ObjectStoreCatalog> logger)
     {
         _store = store;
         _feed = feed;
         _iceberg = iceberg;
+        _icebergEnabled = config.Iceberg.Enabled;
         _logger = logger;
         _orphanGrace = Duration.Parse(config.Catalog.OrphanGrace);
         _droppedFileGrace = Duration.Parse(config.Catalog.DroppedFileGrace, allowZero: true);
@@ -90,6 +92,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
     {
         foreach (var manifest in _manifests.Values.Where(m => m.Iceberg is null && IcebergSchema.Fits(m.Schema)).ToList())
         {
+            if (!_icebergEnabled) break;
             var files = manifest.Files.Select(f => f with { AddedVersion = f.AddedVersion ?? manifest.Version }).ToList();
             var upgraded = manifest with { Files = files };
             upgraded = upgraded with { Iceberg = await _iceberg.WriteAsync(upgraded, null, CancellationToken.None) };

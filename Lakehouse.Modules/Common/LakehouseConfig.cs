@@ -125,6 +125,7 @@ public sealed class RemoteSection
 
 public sealed class IcebergSection
 {
+    public bool Enabled { get; set; } = true;
     public string LocationBase { get; set; } = "";
 
     [TomlExtensionData]

@@ -62,7 +62,7 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
     /// <summary>Writes <paramref name="next"/>'s metadata (its files' AddedVersion set); null when its schema has no Iceberg form.</summary>
     public async Task<IcebergFiles?> WriteAsync(DatasetManifest next, DatasetManifest? previous, CancellationToken cancellationToken)
     {
-        if (!IcebergSchema.Fits(next.Schema)) return null;
+        if (!config.Iceberg.Enabled || !IcebergSchema.Fits(next.Schema)) return null;
         var uuid = TableUuid(next);
         var snapshotId = SnapshotId(uuid, next.Version);
         var unique = Ulid.New();
@@ -79,16 +79,18 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
             .. live.Select(e => Entry(e.Status, e.Status == Added ? snapshotId : SnapshotId(uuid, e.File.AddedVersion ?? next.Version), e.File, next.Version)),
             .. dropped.Select(f => Entry(Deleted, snapshotId, f, next.Version)),
         ]);
-        await store.PutAsync(files.Manifest, new MemoryStream(manifestBytes), CancellationToken.None);
 
         var added = live.Where(e => e.Status == Added).Select(e => e.File).ToList();
         var existing = live.Where(e => e.Status == Existing).Select(e => e.File).ToList();
         var parent = previous?.Iceberg is not null && previous.CreatedAt == next.CreatedAt ? SnapshotId(uuid, previous.Version) : (long?)null;
         var listBytes = Avro(ManifestFileSchema, ListHeader(snapshotId, parent, next.Version), [ManifestFile(files, manifestBytes.Length, snapshotId, next, added, existing, dropped)]);
-        await store.PutAsync(files.ManifestList, new MemoryStream(listBytes), CancellationToken.None);
-
         var metadata = Metadata(next, uuid, snapshotId, parent, files, Operation(previous, added, dropped), added, dropped);
-        await store.PutAsync(files.Metadata, new MemoryStream(Encoding.UTF8.GetBytes(metadata.ToJsonString())), CancellationToken.None);
+        // All three are new objects that nothing names until the catalog's manifest does: they are
+        // written at once, so their writes (each fsync'ed on the filesystem) overlap.
+        await Task.WhenAll(
+            store.PutAsync(files.Manifest, new MemoryStream(manifestBytes), CancellationToken.None),
+            store.PutAsync(files.ManifestList, new MemoryStream(listBytes), CancellationToken.None),
+            store.PutAsync(files.Metadata, new MemoryStream(Encoding.UTF8.GetBytes(metadata.ToJsonString())), CancellationToken.None));
         return files;
     }
 
