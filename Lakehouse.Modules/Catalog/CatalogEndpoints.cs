@@ -16,6 +16,7 @@ internal static class CatalogEndpoints
     {
         group.MapGet("/datasets", List).Reads();
         group.MapGet("/datasets/{name}", Get).Reads();
+        group.MapGet("/datasets/{name}/versions", Versions).Reads();
         group.MapPut("/datasets/{name}", Register).Writes();
         group.MapDelete("/datasets/{name}", Delete).Writes();
         group.MapPost("/datasets/{name}/commits", Commit).ForModules();
@@ -30,6 +31,15 @@ internal static class CatalogEndpoints
     {
         Names.Validate(name, "Dataset");
         return TypedResults.Ok(catalog.Get(name) ?? throw Missing(name));
+    }
+
+    /// <summary>The versions still kept, newest (the current one) first: each readable with dataset_at(name, version) and as an Iceberg snapshot.</summary>
+    static Ok<VersionList> Versions(string name, ICatalog catalog)
+    {
+        Names.Validate(name, "Dataset");
+        var manifest = catalog.Get(name) ?? throw Missing(name);
+        return TypedResults.Ok(new VersionList([.. new[] { manifest.AsVersion() }.Concat(manifest.History ?? [])
+            .Select(v => new VersionSummary(v.Version, v.UpdatedAt, v.Operation, v.RowCount, v.Files.Count, v.SizeBytes))]));
     }
 
     static async Task<Ok<DatasetManifest>> Register(string name, RegisterRequest request, ICatalog catalog, IObjectStore store, CatalogChangeFeed feed, HttpResponse response, CancellationToken cancellationToken)
@@ -96,6 +106,10 @@ internal sealed record CommitRequest(long? ExpectedVersion, IReadOnlyList<Column
         return new DatasetContent(schema, Files);
     }
 }
+
+internal sealed record VersionList(IReadOnlyList<VersionSummary> Versions);
+
+internal sealed record VersionSummary(long Version, DateTimeOffset UpdatedAt, string Operation, long RowCount, int FileCount, long SizeBytes);
 
 internal sealed record DatasetList(IReadOnlyList<DatasetSummary> Datasets);
 

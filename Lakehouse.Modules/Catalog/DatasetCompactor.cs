@@ -115,7 +115,7 @@ internal sealed class DatasetCompactor(ICatalog catalog, IObjectStore store, Lak
             files.RemoveRange(at, inputs.Count);
             files.Insert(at, output);
         }
-        return new DatasetContent(current.Schema, files);
+        return new DatasetContent(current.Schema, files, Replaces: true);
     }
 
     /// <summary>One run of files → one stored Parquet file with the same rows in the same order.</summary>

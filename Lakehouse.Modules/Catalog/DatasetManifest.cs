@@ -17,8 +17,34 @@ public sealed record DatasetManifest(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IcebergFiles? Iceberg { get; init; }
 
-    /// <summary>Every object this version names: its data files and its Iceberg metadata.</summary>
-    public IEnumerable<string> Keys() => Files.Select(f => f.Key).Concat(Iceberg?.Keys() ?? []);
+    /// <summary>What this version did: append (only files added), replace (the same rows in other files), overwrite.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Operation { get; init; }
+
+    /// <summary>The earlier versions still kept (catalog.keep_versions), newest first: readable with dataset_at and as Iceberg snapshots.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<DatasetVersion>? History { get; init; }
+
+    /// <summary>Every object this version or a kept earlier one names: data files and Iceberg metadata. None of them may be deleted.</summary>
+    public IEnumerable<string> Keys() => Files.Select(f => f.Key).Concat(Iceberg?.Keys() ?? [])
+        .Concat((History ?? []).SelectMany(v => v.Files.Select(f => f.Key).Concat(v.Iceberg?.Keys() ?? [])));
+
+    /// <summary>This version as an entry of the next one's history.</summary>
+    public DatasetVersion AsVersion() => new(Version, UpdatedAt, RowCount, SizeBytes, Operation ?? "append", Schema, Files) { Iceberg = Iceberg };
+}
+
+/// <summary>An earlier version of a dataset that is still kept.</summary>
+public sealed record DatasetVersion(
+    long Version,
+    DateTimeOffset UpdatedAt,
+    long RowCount,
+    long SizeBytes,
+    string Operation,
+    IReadOnlyList<ColumnSchema> Schema,
+    IReadOnlyList<DataFile> Files)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IcebergFiles? Iceberg { get; init; }
 }
 
 /// <summary>The objects of one version's Iceberg metadata: metadata.json, its manifest list and manifest.</summary>

@@ -33,7 +33,8 @@ public interface ICatalog
 }
 
 /// <summary>What a change makes of a dataset; the catalog derives versions, totals and timestamps.</summary>
-public sealed record DatasetContent(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<DataFile> Files);
+/// <param name="Replaces">The change rewrites the same rows into other files (a compaction): its snapshot is a "replace", not an "overwrite".</param>
+public sealed record DatasetContent(IReadOnlyList<ColumnSchema> Schema, IReadOnlyList<DataFile> Files, bool Replaces = false);
 
 /// <summary>A dataset changed: its new manifest, or null when it was deleted.</summary>
 public sealed record DatasetChange(string Name, DatasetManifest? Manifest);

@@ -28,6 +28,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
     readonly LoadOnce _loaded;
     readonly TimeSpan _orphanGrace;
     readonly TimeSpan _droppedFileGrace;
+    readonly int _keepVersions;
     readonly CatalogChangeFeed _feed;
 
     readonly IcebergMetadataWriter _iceberg;
@@ -42,6 +43,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
         _logger = logger;
         _orphanGrace = Duration.Parse(config.Catalog.OrphanGrace);
         _droppedFileGrace = Duration.Parse(config.Catalog.DroppedFileGrace, allowZero: true);
+        _keepVersions = (int)config.Catalog.KeepVersions;
         _loaded = new LoadOnce(LoadAsync);
     }
 
@@ -139,7 +141,12 @@ internal sealed class ObjectStoreCatalog : ICatalog
             var added = current?.Files.ToDictionary(f => f.Key, f => f.AddedVersion ?? current.Version, StringComparer.Ordinal) ?? [];
             var files = content.Files.Select(f => f with { AddedVersion = added.GetValueOrDefault(f.Key, version) }).ToList();
             var next = new DatasetManifest(name, version, current?.CreatedAt ?? now, now,
-                files.Sum(f => f.RowCount), files.Sum(f => f.SizeBytes), content.Schema, files);
+                files.Sum(f => f.RowCount), files.Sum(f => f.SizeBytes), content.Schema, files)
+            {
+                Operation = OperationOf(current, content),
+                // Earlier versions stay readable (and their files stored) until catalog.keep_versions pushes them out.
+                History = current is null ? [] : [.. new[] { current.AsVersion() }.Concat(current.History ?? []).Take(_keepVersions - 1)],
+            };
             // Past this point the change is being committed: a client hanging up must not cut it in half.
             // Data first (stored by the caller), then the Iceberg metadata, then the manifest that names both.
             next = next with { Iceberg = await _iceberg.WriteAsync(next, current, CancellationToken.None) };
@@ -220,7 +227,14 @@ internal sealed class ObjectStoreCatalog : ICatalog
         }
     }
 
-    /// <summary>Every object some manifest names: data files and Iceberg metadata.</summary>
+    /// <summary>What a version did, as Iceberg names it: only files added → append; the same rows rewritten (a compaction says so) → replace; else overwrite.</summary>
+    static string OperationOf(DatasetManifest? current, DatasetContent content)
+    {
+        var next = content.Files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        return current is null || current.Files.All(f => next.Contains(f.Key)) ? "append" : content.Replaces ? "replace" : "overwrite";
+    }
+
+    /// <summary>Every object some manifest names: data files and Iceberg metadata, of current and kept versions.</summary>
     HashSet<string> Named() => _manifests.Values.SelectMany(m => m.Keys()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Subscribers in this process first (the query views, before the call returns), then the change feed for other processes.</summary>

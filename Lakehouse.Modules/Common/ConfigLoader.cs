@@ -169,6 +169,7 @@ public static partial class ConfigLoader
         Check(Duration.TryParse(config.Query.Timeout, out _), $"query.timeout \"{config.Query.Timeout}\" is not a duration like \"30s\", \"500ms\" or \"2m\".");
         Check(Duration.TryParse(config.Catalog.OrphanGrace, out _), $"catalog.orphan_grace \"{config.Catalog.OrphanGrace}\" is not a duration like \"1h\" or \"30m\".");
         Check(Duration.TryParse(config.Catalog.DroppedFileGrace, out _, allowZero: true), $"catalog.dropped_file_grace \"{config.Catalog.DroppedFileGrace}\" is not a duration like \"60s\" (\"0s\": at once).");
+        Check(config.Catalog.KeepVersions is >= 1 and <= 1000, "catalog.keep_versions must be from 1 (the current version only) to 1000.");
         Check(config.Catalog.CompactMinFiles is 0 or >= 2, "catalog.compact_min_files must be 0 (no background compaction) or at least 2.");
         Check(config.Catalog.CompactTargetBytes >= 1024 * 1024, "catalog.compact_target_bytes must be at least 1048576 (1 MiB).");
         Check(config.Query.Threads >= 0, "query.threads must be 0 (all cores) or more.");

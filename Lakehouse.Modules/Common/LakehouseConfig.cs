@@ -68,6 +68,7 @@ public sealed class CatalogSection
 {
     public string OrphanGrace { get; set; } = "1h";
     public string DroppedFileGrace { get; set; } = "60s";
+    public long KeepVersions { get; set; } = 10;
     public long CompactMinFiles { get; set; } = 64;
     public long CompactTargetBytes { get; set; } = 128L * 1024 * 1024;
 

@@ -15,7 +15,7 @@ namespace Lakehouse.Query;
 /// </summary>
 internal sealed class DatasetViews
 {
-    readonly ConcurrentDictionary<string, (long Version, IReadOnlyList<string> Paths)> _views = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, (long Version, IReadOnlyList<string> Paths, IReadOnlyList<long> Earlier)> _views = new(StringComparer.Ordinal);
     readonly Lock _apply = new();
     readonly ICatalog _catalog;
     readonly QueryEngine _engine;
@@ -79,17 +79,26 @@ internal sealed class DatasetViews
             lock (_apply)
             {
                 _engine.DropView(name);
-                _views.TryRemove(name, out _);
+                if (_views.TryRemove(name, out var gone)) _engine.DropVersionViews(name, gone.Earlier);
             }
             return;
         }
         var paths = await _files.EnsureAsync([.. manifest.Files.Select(f => f.Key)], cancellationToken);
+        // Every kept version, the current one included, is readable as dataset_at(name, version).
+        var earlier = new List<(long Version, IReadOnlyList<string> Paths)> { (manifest.Version, paths) };
+        foreach (var version in manifest.History ?? [])
+        {
+            earlier.Add((version.Version, await _files.EnsureAsync([.. version.Files.Select(f => f.Key)], cancellationToken)));
+        }
         lock (_apply)
         {
             // The start-up pass and a change notification may race: the newer version wins.
             if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
             _engine.SetView(name, paths);
-            _views[name] = (manifest.Version, paths);
+            foreach (var (version, versionPaths) in earlier) _engine.SetVersionView(name, version, versionPaths);
+            var kept = earlier.Select(e => e.Version).ToList();
+            if (current.Earlier is { } before) _engine.DropVersionViews(name, before.Except(kept));
+            _views[name] = (manifest.Version, [.. earlier.SelectMany(e => e.Paths)], kept);
         }
         _files.Evict(_views.Values.SelectMany(v => v.Paths).ToHashSet(StringComparer.Ordinal));
     }

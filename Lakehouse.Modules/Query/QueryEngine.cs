@@ -52,13 +52,37 @@ internal sealed class QueryEngine : IDisposable
             _idle.Add(connection);
         }
         Execute(_primary, "SET lock_configuration = true");
+        // Earlier versions of a dataset are views in a schema of their own, "dataset_versions"."name@3";
+        // dataset_at('name', 3) reads one (docs/api.md, time travel).
+        Execute(_primary, $"CREATE SCHEMA {VersionSchema}");
+        Execute(_primary, $"""
+            CREATE MACRO dataset_at(dataset, version) AS TABLE
+            SELECT * FROM query_table('{VersionSchema}."' || replace(dataset, '"', '""') || '@' || CAST(version AS VARCHAR) || '"')
+            """);
+    }
+
+    const string VersionSchema = "dataset_versions";
+
+    /// <summary>Points the view of <paramref name="name"/>'s earlier <paramref name="version"/> at these Parquet files.</summary>
+    public void SetVersionView(string name, long version, IReadOnlyList<string> parquetPaths) =>
+        CreateView($"{VersionSchema}.{DuckDb.Identifier($"{name}@{version}")}", parquetPaths);
+
+    /// <summary>Drops the views of <paramref name="name"/>'s earlier versions that are no longer kept.</summary>
+    public void DropVersionViews(string name, IEnumerable<long> gone)
+    {
+        lock (_ddl)
+        {
+            foreach (var version in gone) Execute(_primary, $"DROP VIEW IF EXISTS {VersionSchema}.{DuckDb.Identifier($"{name}@{version}")}");
+        }
     }
 
     /// <summary>Points view <paramref name="name"/> at these Parquet files.</summary>
-    public void SetView(string name, IReadOnlyList<string> parquetPaths)
+    public void SetView(string name, IReadOnlyList<string> parquetPaths) => CreateView(DuckDb.Identifier(name), parquetPaths);
+
+    void CreateView(string qualifiedName, IReadOnlyList<string> parquetPaths)
     {
         var files = string.Join(", ", parquetPaths.Select(DuckDb.Literal));
-        lock (_ddl) Execute(_primary, $"CREATE OR REPLACE VIEW {DuckDb.Identifier(name)} AS SELECT * FROM read_parquet([{files}])");
+        lock (_ddl) Execute(_primary, $"CREATE OR REPLACE VIEW {qualifiedName} AS SELECT * FROM read_parquet([{files}])");
     }
 
     public void DropView(string name)

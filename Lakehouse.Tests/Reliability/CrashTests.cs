@@ -188,6 +188,15 @@ public abstract class CrashTests
         }
     }
 
+    /// <summary>Every object a manifest names: its data files and Iceberg metadata, and those of the earlier versions it keeps.</summary>
+    static IEnumerable<string> NamedKeys(JsonElement manifest)
+    {
+        IEnumerable<string> Of(JsonElement version) =>
+            version.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("key").GetString()!)
+                .Concat(version.TryGetProperty("iceberg", out var iceberg) ? iceberg.EnumerateObject().Select(p => p.Value.GetString()!) : []);
+        return Of(manifest).Concat(manifest.TryGetProperty("history", out var history) ? history.EnumerateArray().SelectMany(Of) : []);
+    }
+
     static async Task CheckInvariantsAsync(HostChildProcess host, Ledger ledger, string when)
     {
         var client = host.Client;
@@ -199,7 +208,7 @@ public abstract class CrashTests
         {
             manifests.Add(await client.JsonAsync("/v1/catalog/datasets/" + summary.GetProperty("name").GetString()));
         }
-        var named = manifests.SelectMany(m => m.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("key").GetString()!)).ToHashSet();
+        var named = manifests.SelectMany(NamedKeys).ToHashSet();
         foreach (var key in named)
         {
             using var head = new HttpRequestMessage(HttpMethod.Head, "/v1/storage/objects/" + key);

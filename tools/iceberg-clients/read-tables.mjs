@@ -31,7 +31,13 @@ for (const namespace of namespaces) {
   for (const identifier of identifiers) {
     const metadata = await catalog.loadTable(identifier)
     const rows = await icebergRead({ tableUrl: metadata.location, metadata })
-    tables[identifier.name] = { namespace, location: metadata.location, schema: metadata.schemas.find(s => s['schema-id'] === metadata['current-schema-id']), rows }
+    // Time travel: every snapshot the metadata keeps, read as of that snapshot, by sequence number.
+    const snapshots = {}
+    for (const snapshot of metadata.snapshots) {
+      const asOf = { ...metadata, 'current-snapshot-id': snapshot['snapshot-id'], 'current-schema-id': snapshot['schema-id'] }
+      snapshots[snapshot['sequence-number']] = { operation: snapshot.summary.operation, rows: await icebergRead({ tableUrl: metadata.location, metadata: asOf }) }
+    }
+    tables[identifier.name] = { namespace, location: metadata.location, schema: metadata.schemas.find(s => s['schema-id'] === metadata['current-schema-id']), rows, snapshots }
   }
 }
 process.stdout.write(JSON.stringify({ namespaces, tables }, (_, value) =>

@@ -84,7 +84,7 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
         var existing = live.Where(e => e.Status == Existing).Select(e => e.File).ToList();
         var parent = previous?.Iceberg is not null && previous.CreatedAt == next.CreatedAt ? SnapshotId(uuid, previous.Version) : (long?)null;
         var listBytes = Avro(ManifestFileSchema, ListHeader(snapshotId, parent, next.Version), [ManifestFile(files, manifestBytes.Length, snapshotId, next, added, existing, dropped)]);
-        var metadata = Metadata(next, uuid, snapshotId, parent, files, Operation(previous, added, dropped), added, dropped);
+        var metadata = Metadata(next, uuid, snapshotId, parent, files, added, dropped);
         // All three are new objects that nothing names until the catalog's manifest does: they are
         // written at once, so their writes (each fsync'ed on the filesystem) overlap.
         await Task.WhenAll(
@@ -106,12 +106,6 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
     /// <summary>A positive 63-bit id per (table, version).</summary>
     static long SnapshotId(Guid uuid, long version) =>
         BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{uuid}\n{version}")), 0) & long.MaxValue;
-
-    /// <summary>What the version did, as Iceberg names it: only new files → append; the same rows in other files → replace (a compaction); else overwrite.</summary>
-    static string Operation(DatasetManifest? previous, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> dropped) =>
-        previous is null || dropped.Count == 0 ? "append"
-        : added.Count > 0 && added.Sum(f => f.RowCount) == dropped.Sum(f => f.RowCount) ? "replace"
-        : "overwrite";
 
     GenericRecord Entry(int status, long snapshotId, DataFile file, long version)
     {
@@ -184,40 +178,32 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
         return bytes.ToArray();
     }
 
-    JsonObject Metadata(DatasetManifest next, Guid uuid, long snapshotId, long? parent, IcebergFiles files, string operation, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> dropped)
+    JsonObject Metadata(DatasetManifest next, Guid uuid, long snapshotId, long? parent, IcebergFiles files, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> dropped)
     {
-        var updated = next.UpdatedAt.ToUnixTimeMilliseconds();
-        var snapshot = new JsonObject
-        {
-            ["snapshot-id"] = snapshotId,
-            ["sequence-number"] = next.Version,
-            ["timestamp-ms"] = updated,
-            ["manifest-list"] = Location(files.ManifestList),
-            ["summary"] = new JsonObject
-            {
-                ["operation"] = operation,
-                ["added-data-files"] = added.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["deleted-data-files"] = dropped.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["added-records"] = added.Sum(f => f.RowCount).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["deleted-records"] = dropped.Sum(f => f.RowCount).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["total-data-files"] = next.Files.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["total-records"] = next.RowCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["total-files-size"] = next.SizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["lakehouse.version"] = next.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-            ["schema-id"] = 0,
-        };
-        if (parent is { } parentId) snapshot["parent-snapshot-id"] = parentId;
+        // Each distinct schema among the kept versions once, the current one first (schema-id 0).
+        var kept = (next.History ?? []).Where(v => v.Iceberg is not null).ToList();
+        var schemas = new List<IReadOnlyList<ColumnSchema>> { next.Schema };
+        foreach (var version in kept.Where(v => SchemaId(schemas, v.Schema) < 0)) schemas.Add(version.Schema);
+        var current = Snapshot(snapshotId, parent, next.Version, next.UpdatedAt, Location(files.ManifestList), 0, next.Operation ?? "append", next.RowCount, next.Files.Count);
+        var summary = (JsonObject)current["summary"]!;
+        summary["added-data-files"] = Count(added.Count);
+        summary["deleted-data-files"] = Count(dropped.Count);
+        summary["added-records"] = Count(added.Sum(f => f.RowCount));
+        summary["deleted-records"] = Count(dropped.Sum(f => f.RowCount));
+        summary["total-files-size"] = Count(next.SizeBytes);
+        var versions = kept.Select(v => v.Version).ToHashSet();
+        var snapshots = kept.Select(v => Snapshot(SnapshotId(uuid, v.Version), versions.Contains(v.Version - 1) ? SnapshotId(uuid, v.Version - 1) : null,
+            v.Version, v.UpdatedAt, Location(v.Iceberg!.ManifestList), SchemaId(schemas, v.Schema), v.Operation, v.RowCount, v.Files.Count)).Reverse().Append(current).ToList();
         return new JsonObject
         {
             ["format-version"] = 2,
             ["table-uuid"] = uuid.ToString(),
             ["location"] = Location(DatasetKeys.FilesPrefix(next.Name)).TrimEnd('/'),
             ["last-sequence-number"] = next.Version,
-            ["last-updated-ms"] = updated,
-            ["last-column-id"] = next.Schema.Count,
+            ["last-updated-ms"] = next.UpdatedAt.ToUnixTimeMilliseconds(),
+            ["last-column-id"] = schemas.Max(schema => schema.Count),
             ["current-schema-id"] = 0,
-            ["schemas"] = new JsonArray(IcebergSchema.Json(next.Schema)),
+            ["schemas"] = new JsonArray([.. schemas.Select((schema, id) => (JsonNode)IcebergSchema.Json(schema, id))]),
             ["default-spec-id"] = 0,
             ["partition-specs"] = new JsonArray(new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() }),
             ["last-partition-id"] = 999,
@@ -226,9 +212,35 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
             ["properties"] = new JsonObject { ["schema.name-mapping.default"] = IcebergSchema.NameMapping(next.Schema) },
             ["current-snapshot-id"] = snapshotId,
             ["refs"] = new JsonObject { ["main"] = new JsonObject { ["snapshot-id"] = snapshotId, ["type"] = "branch" } },
-            ["snapshots"] = new JsonArray(snapshot),
-            ["snapshot-log"] = new JsonArray(new JsonObject { ["timestamp-ms"] = updated, ["snapshot-id"] = snapshotId }),
+            ["snapshots"] = new JsonArray([.. snapshots]),
+            ["snapshot-log"] = new JsonArray([.. snapshots.Select(s => (JsonNode)new JsonObject { ["timestamp-ms"] = s["timestamp-ms"]!.DeepClone(), ["snapshot-id"] = s["snapshot-id"]!.DeepClone() })]),
             ["metadata-log"] = new JsonArray(),
         };
     }
+
+    static JsonObject Snapshot(long id, long? parent, long version, DateTimeOffset at, string manifestList, int schemaId, string operation, long rows, int files)
+    {
+        var snapshot = new JsonObject
+        {
+            ["snapshot-id"] = id,
+            ["sequence-number"] = version,
+            ["timestamp-ms"] = at.ToUnixTimeMilliseconds(),
+            ["manifest-list"] = manifestList,
+            ["summary"] = new JsonObject
+            {
+                ["operation"] = operation,
+                ["total-records"] = Count(rows),
+                ["total-data-files"] = Count(files),
+                ["lakehouse.version"] = Count(version),
+            },
+            ["schema-id"] = schemaId,
+        };
+        if (parent is { } parentId) snapshot["parent-snapshot-id"] = parentId;
+        return snapshot;
+    }
+
+    static int SchemaId(List<IReadOnlyList<ColumnSchema>> schemas, IReadOnlyList<ColumnSchema> schema) =>
+        schemas.FindIndex(known => known.SequenceEqual(schema));
+
+    static string Count(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

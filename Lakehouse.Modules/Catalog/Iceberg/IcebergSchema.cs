@@ -37,11 +37,11 @@ public static partial class IcebergSchema
     /// <summary>Whether every column has an Iceberg type, so that the dataset can be an Iceberg table.</summary>
     public static bool Fits(IReadOnlyList<ColumnSchema> schema) => schema.All(c => TypeOf(c.Type) is not null);
 
-    /// <summary>The schema object of metadata.json (schema-id 0; ids by position from 1).</summary>
-    public static JsonObject Json(IReadOnlyList<ColumnSchema> schema) => new()
+    /// <summary>The schema object of metadata.json (ids by position from 1).</summary>
+    public static JsonObject Json(IReadOnlyList<ColumnSchema> schema, int schemaId = 0) => new()
     {
         ["type"] = "struct",
-        ["schema-id"] = 0,
+        ["schema-id"] = schemaId,
         ["fields"] = new JsonArray([.. schema.Select((column, i) => (JsonNode)new JsonObject
         {
             ["id"] = i + 1,
