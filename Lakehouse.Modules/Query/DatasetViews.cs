@@ -15,7 +15,8 @@ namespace Lakehouse.Query;
 /// </summary>
 internal sealed class DatasetViews
 {
-    readonly ConcurrentDictionary<string, (long Version, IReadOnlyList<string> Paths, IReadOnlyList<long> Earlier)> _views = new(StringComparer.Ordinal);
+    /// <summary>Each dataset's current version, and the local paths of every kept version's files (the current one's included).</summary>
+    readonly ConcurrentDictionary<string, (long Version, IReadOnlyDictionary<long, IReadOnlyList<string>> Versions)> _views = new(StringComparer.Ordinal);
     readonly Lock _apply = new();
     readonly ICatalog _catalog;
     readonly QueryEngine _engine;
@@ -79,27 +80,30 @@ internal sealed class DatasetViews
             lock (_apply)
             {
                 _engine.DropView(name);
-                if (_views.TryRemove(name, out var gone)) _engine.DropVersionViews(name, gone.Earlier);
+                if (_views.TryRemove(name, out var gone)) _engine.DropVersionViews(name, gone.Versions.Keys);
             }
             return;
         }
-        var paths = await _files.EnsureAsync([.. manifest.Files.Select(f => f.Key)], cancellationToken);
-        // Every kept version, the current one included, is readable as dataset_at(name, version).
-        var earlier = new List<(long Version, IReadOnlyList<string> Paths)> { (manifest.Version, paths) };
-        foreach (var version in manifest.History ?? [])
+        // Every kept version, the current one included, is readable as dataset_at(name, version). A
+        // version's files never change, so only versions new since the last change are fetched and
+        // get a view: an append costs one view, not one per kept version.
+        var known = _views.TryGetValue(name, out var before) ? before.Versions : new Dictionary<long, IReadOnlyList<string>>();
+        var versions = new Dictionary<long, IReadOnlyList<string>>();
+        foreach (var version in new[] { manifest.AsVersion() }.Concat(manifest.History ?? []))
         {
-            earlier.Add((version.Version, await _files.EnsureAsync([.. version.Files.Select(f => f.Key)], cancellationToken)));
+            versions[version.Version] = known.TryGetValue(version.Version, out var paths) ? paths
+                : await _files.EnsureAsync([.. version.Files.Select(f => f.Key)], cancellationToken);
         }
         lock (_apply)
         {
             // The start-up pass and a change notification may race: the newer version wins.
             if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
-            _engine.SetView(name, paths);
-            foreach (var (version, versionPaths) in earlier) _engine.SetVersionView(name, version, versionPaths);
-            var kept = earlier.Select(e => e.Version).ToList();
-            if (current.Earlier is { } before) _engine.DropVersionViews(name, before.Except(kept));
-            _views[name] = (manifest.Version, [.. earlier.SelectMany(e => e.Paths)], kept);
+            var existing = current.Versions ?? new Dictionary<long, IReadOnlyList<string>>();
+            _engine.SetView(name, versions[manifest.Version]);
+            foreach (var (version, paths) in versions.Where(v => !existing.ContainsKey(v.Key))) _engine.SetVersionView(name, version, paths);
+            _engine.DropVersionViews(name, existing.Keys.Where(v => !versions.ContainsKey(v)));
+            _views[name] = (manifest.Version, versions);
         }
-        _files.Evict(_views.Values.SelectMany(v => v.Paths).ToHashSet(StringComparer.Ordinal));
+        _files.Evict(_views.Values.SelectMany(v => v.Versions.Values.SelectMany(paths => paths)).ToHashSet(StringComparer.Ordinal));
     }
 }

@@ -188,6 +188,28 @@ public sealed class IcebergTableTests(S3TestServer s3)
     }
 
     [Fact]
+    public async Task Datasets_stored_without_iceberg_metadata_gain_it_at_start_and_a_deleted_dataset_leaves_no_table()
+    {
+        using var root = new TempFolder();
+        await using (var before = new LakehouseFactory(new Dictionary<string, string> { ["iceberg:enabled"] = "false" }, root.Path))
+        {
+            var client = before.CreateClient();
+            await client.IngestOkAsync("old", "a\n1\n2\n");
+            Assert.False((await client.JsonAsync("/v1/catalog/datasets/old")).TryGetProperty("iceberg", out _));
+            Assert.Equal("""{"identifiers":[]}""", (await client.JsonAsync("/iceberg/v1/namespaces/default/tables")).GetRawText());
+        }
+        await using var after = new LakehouseFactory(root: root.Path);
+        var upgraded = after.CreateClient();
+        var found = await IcebergClients.ReadAllTablesAsync(upgraded.BaseAddress!, null);
+        Assert.Equal("""[{"a":"1"},{"a":"2"}]""", found.GetProperty("tables").GetProperty("old").GetProperty("rows").GetRawText());
+        Assert.Equal(1, (await upgraded.JsonAsync("/v1/catalog/datasets/old")).GetProperty("version").GetInt64());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await upgraded.DeleteAsync("/v1/catalog/datasets/old", Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await upgraded.GetAsync("/iceberg/v1/namespaces/default/tables/old", Cancel)).StatusCode);
+        Assert.Equal(0, (await upgraded.JsonAsync("/v1/storage/objects?prefix=datasets/old/")).GetProperty("objects").GetArrayLength());
+    }
+
+    [Fact]
     public async Task The_catalog_speaks_the_rest_protocol_and_its_error_shape_and_needs_a_key()
     {
         using var folder = new TempFolder();
