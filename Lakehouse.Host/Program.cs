@@ -14,11 +14,13 @@ catch (ConfigException e)
     return 2;
 }
 builder.AddLakehouseHost(config);
+builder.AddLakehouseOpenApi(config);
 builder.AddHostedModules(config);
 
 var app = builder.Build();
 app.UseLakehouseHost(config);
 app.MapHostedModules(config);
+app.MapLakehouseOpenApi();
 await app.RunAsync();
 return 0;
 

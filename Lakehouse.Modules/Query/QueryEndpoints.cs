@@ -8,7 +8,8 @@ namespace Lakehouse.Query;
 
 internal static class QueryEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/sql", Sql).Reads();
+    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/sql", Sql).Reads()
+        .Produces<QueryResultShape>(StatusCodes.Status200OK, "application/json", "text/csv", "application/x-ndjson");
 
     /// <summary>The format the Accept header prefers most (by q), among JSON, CSV and NDJSON; JSON when it names none of them.</summary>
     static ResultFormat Negotiate(HttpRequest request)
@@ -46,3 +47,8 @@ internal static class QueryEndpoints
         }, context.RequestAborted);
     }
 }
+
+/// <summary>The JSON result's shape, for the OpenAPI document (the writers stream it without this type).</summary>
+internal sealed record QueryResultShape(IReadOnlyList<QueryColumnShape> Columns, IReadOnlyList<IReadOnlyList<System.Text.Json.JsonElement>> Rows, long RowCount, bool Truncated, long ElapsedMs);
+
+internal sealed record QueryColumnShape(string Name, string Type);

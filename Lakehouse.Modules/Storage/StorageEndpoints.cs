@@ -18,9 +18,12 @@ internal static class StorageEndpoints
 
     public static void Map(RouteGroupBuilder group)
     {
-        group.MapPut("/objects/{**key}", Put).Writes().LimitsItsOwnBody("storage.max_put_bytes");
-        group.MapGet("/objects/{**key}", (HttpContext context, IObjectStore store) => Read(context, store, withBody: true)).Reads();
-        group.MapMethods("/objects/{**key}", [HttpMethods.Head], (HttpContext context, IObjectStore store) => Read(context, store, withBody: false)).Reads();
+        // The raw bodies are read and written by hand; their shapes are declared for the OpenAPI document.
+        group.MapPut("/objects/{**key}", Put).Writes().LimitsItsOwnBody("storage.max_put_bytes").Accepts<Stream>("application/octet-stream");
+        group.MapGet("/objects/{**key}", (HttpContext context, IObjectStore store) => Read(context, store, withBody: true)).Reads()
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream").Produces<Stream>(StatusCodes.Status206PartialContent, "application/octet-stream");
+        group.MapMethods("/objects/{**key}", [HttpMethods.Head], (HttpContext context, IObjectStore store) => Read(context, store, withBody: false)).Reads()
+            .Produces(StatusCodes.Status200OK);
         group.MapDelete("/objects/{**key}", Delete).Writes();
         group.MapGet("/objects", List).Reads();
     }
