@@ -52,8 +52,8 @@ public static class CompactionBench
                 if (i == 10) manifestBytesAt10 = await ManifestBytesAsync(http);
             }
             // Medians of ten around each point: one append alone is at the mercy of this machine's noise.
-            var early = Median(latencies.Skip(9).Take(10));
-            var late = Median(latencies.Skip(total - 10).Take(10));
+            var early = Timing.Median(latencies.Skip(9).Take(10));
+            var late = Timing.Median(latencies.Skip(total - 10).Take(10));
             Report.Figure(Workload, $"append_{total}th_ms", late, "append_10th_ms", early, lowerIsBetter: true);
             Report.Figure(Workload, $"manifest_bytes_after_{total}", await ManifestBytesAsync(http), "manifest_bytes_after_10", manifestBytesAt10, lowerIsBetter: true);
         }
@@ -79,24 +79,6 @@ public static class CompactionBench
     static async Task<long> ManifestBytesAsync(HttpClient http) =>
         (await http.GetByteArrayAsync("/v1/storage/objects/_catalog/steady.json")).LongLength;
 
-    static async Task<double> GroupByMedianAsync(HttpClient http, string dataset)
-    {
-        var sql = $"SELECT state, count(*), avg(amount), max(day) FROM {dataset} GROUP BY state ORDER BY state";
-        var times = new List<double>();
-        for (var i = 0; i < 23; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            using var response = await http.PostAsJsonAsync("/v1/sql", new { sql });
-            response.EnsureSuccessStatusCode();
-            await response.Content.CopyToAsync(Stream.Null);
-            if (i >= 3) times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return Median(times);
-    }
-
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
+    static Task<double> GroupByMedianAsync(HttpClient http, string dataset) =>
+        Timing.MedianAsync(20, () => Timing.SqlAsync(http, $"SELECT state, count(*), avg(amount), max(day) FROM {dataset} GROUP BY state ORDER BY state"), warmUps: 3);
 }

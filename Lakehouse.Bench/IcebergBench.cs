@@ -31,31 +31,18 @@ public static class IcebergBench
         Report.Figure(Workload, "ingest_s", best, "without_iceberg_s", bestWithout, lowerIsBetter: true);
 
         var small = "id,name,amount\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"{i},name{i},{i * 1.5}\n"));
-        var (times, timesWithout) = (new List<double>(), new List<double>());
-        for (var i = 0; i < 105; i++)
-        {
-            var withMs = await AppendMsAsync(withHttp, small);
-            var withoutMs = await AppendMsAsync(withoutHttp, small);
-            if (i < 5) continue; // warm-up
-            times.Add(withMs);
-            timesWithout.Add(withoutMs);
-        }
-        var p50 = times.Order().ElementAt(times.Count / 2);
-        var p50Without = timesWithout.Order().ElementAt(timesWithout.Count / 2);
+        var (p50, p50Without) = await Timing.PairedMediansAsync(100, () => AppendAsync(withHttp, small), () => AppendAsync(withoutHttp, small), warmUps: 5);
         Report.Figure(Workload, "small_append_p50_ms", p50, "without_iceberg_ms", p50Without, lowerIsBetter: true);
         Report.Figure(Workload, "small_append_added_ms", p50 - p50Without, "budget_ms", 10, lowerIsBetter: true);
 
         // The appended dataset now has 106 versions: load its table as an engine would.
-        var loads = new List<double>();
-        for (var i = 0; i < 23; i++)
+        var load = await Timing.MedianAsync(20, async () =>
         {
-            var clock = Stopwatch.StartNew();
             using var response = await withHttp.GetAsync("/iceberg/v1/namespaces/default/tables/small");
             response.EnsureSuccessStatusCode();
             await response.Content.CopyToAsync(Stream.Null);
-            if (i >= 3) loads.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        Report.Figure(Workload, "load_table_100_versions_ms", loads.Order().ElementAt(loads.Count / 2), "budget_ms", 20, lowerIsBetter: true);
+        }, warmUps: 3);
+        Report.Figure(Workload, "load_table_100_versions_ms", load, "budget_ms", 20, lowerIsBetter: true);
     }
 
     static async Task<double> IngestSecondsAsync(HttpClient http, string csv)
@@ -68,11 +55,9 @@ public static class IcebergBench
         return clock.Elapsed.TotalSeconds;
     }
 
-    static async Task<double> AppendMsAsync(HttpClient http, string csv)
+    static async Task AppendAsync(HttpClient http, string csv)
     {
-        var clock = Stopwatch.StartNew();
         using var response = await http.PostAsync("/v1/ingest/small?mode=append", new StringContent(csv, Encoding.UTF8, "text/csv"));
         response.EnsureSuccessStatusCode();
-        return clock.Elapsed.TotalMilliseconds;
     }
 }

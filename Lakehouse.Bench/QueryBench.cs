@@ -32,8 +32,8 @@ public static class QueryBench
         await using var duck = DuckDb.OpenInMemory();
         await duck.ExecuteAsync($"CREATE VIEW workers AS SELECT * FROM read_parquet({DuckDb.Literal(parquet)})");
 
-        var direct = Median(repeats, () => DirectGroupBy(duck));
-        var rest = await MedianAsync(repeats, () => RestAsync(http, GroupBy, null));
+        var direct = Timing.Median(repeats, () => DirectGroupBy(duck));
+        var rest = await Timing.MedianAsync(repeats, () => Timing.SqlAsync(http, GroupBy, null));
         Report.Figure(Workload, "group_by_ms", rest, "duckdb_direct_ms", direct, lowerIsBetter: true);
         Report.Figure(Workload, "group_by_overhead_ms", rest - direct, "budget_ms", (direct * 0.5) + 2, lowerIsBetter: true);
 
@@ -41,16 +41,16 @@ public static class QueryBench
         var select = $"SELECT * FROM workers LIMIT {rows}";
         // A server runs many queries: rates are taken once the JIT has settled (tiered compilation
         // with PGO needs a few large results before the formatting code is fully optimised).
-        var anchor = rows / Median(5, () => DirectJson(duck, select), warmUps: 3) * 1000;
-        var json = rows / await MedianAsync(5, () => RestAsync(http, select, null), warmUps: 3) * 1000;
-        var csvRate = rows / await MedianAsync(5, () => RestAsync(http, select, "text/csv"), warmUps: 3) * 1000;
+        var anchor = rows / Timing.Median(5, () => DirectJson(duck, select), warmUps: 3) * 1000;
+        var json = rows / await Timing.MedianAsync(5, () => Timing.SqlAsync(http, select, null), warmUps: 3) * 1000;
+        var csvRate = rows / await Timing.MedianAsync(5, () => Timing.SqlAsync(http, select, "text/csv"), warmUps: 3) * 1000;
         Report.Figure(Workload, "json_rows_s", json, "duckdb_reader_utf8jsonwriter_rows_s", anchor);
         Report.Figure(Workload, "csv_rows_s", csvRate, "json_rows_s", json);
 
         var idle = host.RssMiB;
         host.ResetPeak();
         var clock = Stopwatch.StartNew();
-        await RestAsync(http, "SELECT range AS n, range * 2 AS twice FROM range(5000000)", "text/csv");
+        await Timing.SqlAsync(http, "SELECT range AS n, range * 2 AS twice FROM range(5000000)", "text/csv");
         Report.Figure(Workload, "csv_5m_rows_rss_growth_mib", host.PeakRssMiB - idle, "limit_mib", 100, lowerIsBetter: true);
         Report.Progress($"5M rows as CSV in {clock.Elapsed.TotalSeconds:F2} s");
 
@@ -59,7 +59,7 @@ public static class QueryBench
         idle = host.RssMiB;
         host.ResetPeak();
         clock.Restart();
-        await RestAsync(http, "SELECT i, list_transform(range(2000), x -> x + i) AS l FROM range(20000) t(i)", null);
+        await Timing.SqlAsync(http, "SELECT i, list_transform(range(2000), x -> x + i) AS l FROM range(20000) t(i)", null);
         Report.Figure(Workload, "json_280mb_of_lists_rss_growth_mib", host.PeakRssMiB - idle, "limit_mib", 100, lowerIsBetter: true);
         Report.Progress($"280 MB of lists as JSON in {clock.Elapsed.TotalSeconds:F2} s");
     }
@@ -95,41 +95,5 @@ public static class QueryBench
             if (json.BytesPending > 65536) json.Flush();
         }
         json.WriteEndArray();
-    }
-
-    static async Task RestAsync(HttpClient http, string sql, string? accept)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql }) };
-        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        await using var body = await response.Content.ReadAsStreamAsync();
-        await body.CopyToAsync(Stream.Null);
-    }
-
-    static double Median(int repeats, Action action, int warmUps = 1)
-    {
-        for (var i = 0; i < warmUps; i++) action();
-        var times = new List<double>();
-        for (var i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return times.Order().ElementAt(times.Count / 2);
-    }
-
-    static async Task<double> MedianAsync(int repeats, Func<Task> action, int warmUps = 1)
-    {
-        for (var i = 0; i < warmUps; i++) await action();
-        var times = new List<double>();
-        for (var i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await action();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return times.Order().ElementAt(times.Count / 2);
     }
 }

@@ -46,10 +46,10 @@ public static class SplitBench
             }
             // Each pair of figures is taken in turns, one shape then the other, so the machine's drift hits both alike.
             var (oneQuery, splitQuery) = (one.For("query"), split.For("query"));
-            (small["one_process"], small["three_processes"]) = await PairedMediansAsync(30, () => SmallAppendAsync(one.For("ingest")), () => SmallAppendAsync(split.For("ingest")), warmUps: 5);
-            (groupBy["one_process"], groupBy["three_processes"]) = await PairedMediansAsync(options.Quick ? 20 : 100, () => SqlAsync(oneQuery, GroupBy), () => SqlAsync(splitQuery, GroupBy));
+            (small["one_process"], small["three_processes"]) = await Timing.PairedMediansAsync(30, () => SmallAppendAsync(one.For("ingest")), () => SmallAppendAsync(split.For("ingest")), warmUps: 5);
+            (groupBy["one_process"], groupBy["three_processes"]) = await Timing.PairedMediansAsync(options.Quick ? 20 : 100, () => Timing.SqlAsync(oneQuery, GroupBy), () => Timing.SqlAsync(splitQuery, GroupBy));
             const string Select = "SELECT * FROM workers LIMIT 100000";
-            var (oneJson, splitJson) = await PairedMediansAsync(5, () => SqlAsync(oneQuery, Select), () => SqlAsync(splitQuery, Select), warmUps: 3);
+            var (oneJson, splitJson) = await Timing.PairedMediansAsync(5, () => Timing.SqlAsync(oneQuery, Select), () => Timing.SqlAsync(splitQuery, Select), warmUps: 3);
             (json["one_process"], json["three_processes"]) = (100_000 / oneJson * 1000, 100_000 / splitJson * 1000);
             Report.Figure(Workload, $"ingest_{rows / 1000}k_rows_s", ingest["three_processes"], "one_process_s", ingest["one_process"], lowerIsBetter: true);
             Report.Figure(Workload, "small_file_append_p50_ms", small["three_processes"], "one_process_ms", small["one_process"], lowerIsBetter: true);
@@ -85,35 +85,5 @@ public static class SplitBench
     {
         using var response = await http.PostAsync("/v1/ingest/small_files?mode=append", new StringContent(SmallCsv, System.Text.Encoding.UTF8, "text/csv"));
         response.EnsureSuccessStatusCode();
-    }
-
-    static async Task SqlAsync(HttpClient http, string sql)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sql") { Content = JsonContent.Create(new { sql }) };
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        await using var body = await response.Content.ReadAsStreamAsync();
-        await body.CopyToAsync(Stream.Null);
-    }
-
-    /// <summary>The medians of <paramref name="first"/> and <paramref name="second"/>, timed in turns.</summary>
-    static async Task<(double First, double Second)> PairedMediansAsync(int repeats, Func<Task> first, Func<Task> second, int warmUps = 1)
-    {
-        for (var i = 0; i < warmUps; i++)
-        {
-            await first();
-            await second();
-        }
-        var (a, b) = (new List<double>(), new List<double>());
-        for (var i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await first();
-            a.Add(clock.Elapsed.TotalMilliseconds);
-            clock.Restart();
-            await second();
-            b.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return (a.Order().ElementAt(a.Count / 2), b.Order().ElementAt(b.Count / 2));
     }
 }
