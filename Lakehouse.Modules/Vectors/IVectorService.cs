@@ -37,7 +37,8 @@ public sealed record UpsertResult(int Added, int Updated, int Count);
 
 public sealed record ItemResponse(string Id, float[] Vector, JsonElement? Metadata);
 
-public sealed record SearchRequest(float[]? Vector, int? K, int? Ef);
+/// <param name="Filter">Conditions on item metadata every result meets (docs/api.md, Vectors: filtered search).</param>
+public sealed record SearchRequest(float[]? Vector, int? K, int? Ef, JsonElement? Filter = null);
 
 public sealed record SearchHit(string Id, float Distance, JsonElement? Metadata);
 

@@ -129,16 +129,65 @@ internal sealed class VectorIndex
         }
     }
 
-    public List<VectorHit> Search(float[] query, int k, int ef)
+    public List<VectorHit> Search(float[] query, int k, int ef, VectorFilter? filter = null)
     {
         var ids = _ids;
         var metadata = _metadata;
         var hits = new List<VectorHit>(k);
-        foreach (var (node, distance) in Graph.Search(query, k, ef))
+        foreach (var (node, distance) in filter is null ? Graph.Search(query, k, ef) : FilteredSearch(query, k, ef, filter, ids, metadata))
         {
             if (node < ids.Length && ids[node] is { } id) hits.Add(new VectorHit(id, distance, metadata[node]));
         }
         return hits;
+    }
+
+    /// <summary>A filter that passes fewer items than this (estimated) is answered by an exact scan of the items it passes.</summary>
+    const int ExactScanBelow = 2048;
+
+    const int SelectivitySample = 256;
+
+    /// <summary>
+    /// The k nearest items the filter passes. The plan follows the filter's estimated selectivity (from
+    /// a sample of the items): when it passes few items, the graph would be walked nearly whole to find
+    /// k of them, so an exact scan over the passing items is cheaper and exact; otherwise the graph search
+    /// applies the filter as it goes, with a wider beam when the filter rejects most of what it meets.
+    /// </summary>
+    List<(int Node, float Distance)> FilteredSearch(float[] query, int k, int ef, VectorFilter filter, string?[] ids, string?[] metadata)
+    {
+        var memo = new Dictionary<int, bool>();
+        bool Passes(int slot)
+        {
+            if (slot >= ids.Length || ids[slot] is null) return false;
+            if (!memo.TryGetValue(slot, out var passes)) memo[slot] = passes = filter.Holds(metadata[slot]);
+            return passes;
+        }
+        var slots = Math.Min(Graph.Count, ids.Length);
+        var step = Math.Max(1, slots / SelectivitySample);
+        var (sampled, passed) = (0, 0);
+        for (var slot = 0; slot < slots; slot += step)
+        {
+            if (ids[slot] is null) continue;
+            sampled++;
+            if (Passes(slot)) passed++;
+        }
+        var selectivity = sampled == 0 ? 0 : (double)passed / sampled;
+        if (selectivity * Count < ExactScanBelow || selectivity < 0.02)
+        {
+            var nearest = new PriorityQueue<int, float>(Comparer<float>.Create((a, b) => b.CompareTo(a)));
+            for (var slot = 0; slot < slots; slot++)
+            {
+                if (!Passes(slot)) continue;
+                var distance = Graph.DistanceTo(query, slot);
+                if (nearest.Count < k) nearest.Enqueue(slot, distance);
+                else if (nearest.TryPeek(out _, out var farthest) && distance < farthest) nearest.EnqueueDequeue(slot, distance);
+            }
+            var exact = new List<(int Node, float Distance)>(nearest.Count);
+            while (nearest.TryDequeue(out var node, out var distance)) exact.Add((node, distance));
+            exact.Reverse();
+            return exact;
+        }
+        var beam = Math.Max(ef, k) * (selectivity < 0.5 ? 2 : 1);
+        return Graph.Search(query, k, beam, Passes);
     }
 
     void Grow(int capacity)

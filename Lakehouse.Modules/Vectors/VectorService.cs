@@ -172,7 +172,8 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         if (request.Ef is < 1 or > 10_000) throw ProblemException.BadRequest("ef must be from 1 to 10000.");
         var query = CheckVector(request.Vector, index.Params, "vector");
         var clock = Stopwatch.StartNew();
-        var hits = index.Search(query, k, request.Ef ?? index.Params.EfSearch);
+        var filter = request.Filter is { ValueKind: not JsonValueKind.Null } json ? VectorFilter.Parse(json) : null;
+        var hits = index.Search(query, k, request.Ef ?? index.Params.EfSearch, filter);
         _searchLatency.Record(clock.Elapsed.TotalMilliseconds);
         return new SearchResponse([.. hits.Select(h => new SearchHit(h.Id, h.Distance, Parse(h.Metadata)))]);
     }

@@ -106,6 +106,9 @@ internal sealed class HnswGraph
 
     public ReadOnlySpan<float> Vector(int node) => _store.Vectors.AsSpan(node * Dimension, Dimension);
 
+    /// <summary>The distance from <paramref name="query"/> to <paramref name="node"/>, as searches measure it.</summary>
+    public float DistanceTo(ReadOnlySpan<float> query, int node) => Distance(_store, query, node);
+
     /// <summary>Connects <paramref name="node"/> (already allocated) into the graph at every level it has.</summary>
     public void Link(int node)
     {
@@ -157,8 +160,12 @@ internal sealed class HnswGraph
         }
     }
 
-    /// <summary>The <paramref name="k"/> nearest live nodes, nearest first.</summary>
-    public List<(int Node, float Distance)> Search(ReadOnlySpan<float> query, int k, int ef)
+    /// <summary>
+    /// The <paramref name="k"/> nearest live nodes, nearest first; with <paramref name="accept"/>, the
+    /// nearest of those it accepts. The filter applies during the search: rejected nodes are still
+    /// walked through but never fill a place in the results, so a filter does not cut the answer short.
+    /// </summary>
+    public List<(int Node, float Distance)> Search(ReadOnlySpan<float> query, int k, int ef, Func<int, bool>? accept = null)
     {
         var found = new List<(int Node, float Distance)>();
         var entry = _entry;
@@ -168,7 +175,7 @@ internal sealed class HnswGraph
         var current = entry.Node;
         var distance = Distance(store, query, current);
         for (var l = entry.Level; l > 0; l--) (current, distance) = Greedy(store, query, current, distance, l, context);
-        SearchLayer(store, query, [current], Math.Max(ef, k), 0, context, found, exclude: -1);
+        SearchLayer(store, query, [current], Math.Max(ef, k), 0, context, found, exclude: -1, accept);
         if (found.Count > k) found.RemoveRange(k, found.Count - k);
         return found;
     }
@@ -193,7 +200,8 @@ internal sealed class HnswGraph
     }
 
     /// <summary>The ef-search of one layer; fills <paramref name="found"/> nearest first, without deleted nodes or <paramref name="exclude"/>.</summary>
-    void SearchLayer(Store store, ReadOnlySpan<float> query, int[] starts, int ef, int level, SearchContext context, List<(int Node, float Distance)> found, int exclude)
+    void SearchLayer(Store store, ReadOnlySpan<float> query, int[] starts, int ef, int level, SearchContext context, List<(int Node, float Distance)> found, int exclude,
+        Func<int, bool>? accept = null)
     {
         found.Clear();
         context.Begin(store.Capacity);
@@ -205,7 +213,7 @@ internal sealed class HnswGraph
             context.Visit(start);
             var d = Distance(store, query, start);
             candidates.Enqueue(start, d);
-            if (!store.Deleted[start] && start != exclude)
+            if (!store.Deleted[start] && start != exclude && (accept is null || accept(start)))
             {
                 results.Enqueue(start, -d);
                 bound = d;
@@ -224,7 +232,7 @@ internal sealed class HnswGraph
                 var d = Distance(store, query, next);
                 if (results.Count >= ef && d >= bound) continue;
                 candidates.Enqueue(next, d);
-                if (store.Deleted[next] || next == exclude) continue;
+                if (store.Deleted[next] || next == exclude || (accept is not null && !accept(next))) continue;
                 results.Enqueue(next, -d);
                 if (results.Count > ef) results.Dequeue();
                 results.TryPeek(out _, out var farthest);

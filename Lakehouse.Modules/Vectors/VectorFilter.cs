@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Lakehouse.Common;
+
+namespace Lakehouse.Vectors;
+
+/// <summary>
+/// A search filter over item metadata, in the shape vector-database users know (Qdrant's):
+/// <c>{"must": [cond…], "should": [cond…], "must_not": [cond…]}</c>. An item passes when it meets every
+/// must, none of must_not, and at least one should when should is given. A condition is
+/// <c>{"key": "genre", "match": {"value": "jazz"}}</c>, <c>{"key": …, "match": {"any": [...]}}</c>,
+/// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (keys nest by dots: "album.year"), or a
+/// nested filter. A value that is an array meets a condition when one of its elements does.
+/// </summary>
+internal sealed class VectorFilter
+{
+    readonly IReadOnlyList<Condition> _must, _should, _mustNot;
+
+    VectorFilter(IReadOnlyList<Condition> must, IReadOnlyList<Condition> should, IReadOnlyList<Condition> mustNot) =>
+        (_must, _should, _mustNot) = (must, should, mustNot);
+
+    abstract record Condition
+    {
+        public abstract bool Holds(JsonElement metadata);
+    }
+
+    sealed record Nested(VectorFilter Filter) : Condition
+    {
+        public override bool Holds(JsonElement metadata) => Filter.Holds(metadata);
+    }
+
+    sealed record Field(string[] Path, Func<JsonElement, bool> Test) : Condition
+    {
+        public override bool Holds(JsonElement metadata)
+        {
+            var value = metadata;
+            foreach (var part in Path)
+            {
+                if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(part, out value)) return false;
+            }
+            return value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Any(Test) : Test(value);
+        }
+    }
+
+    /// <summary>The filter in <paramref name="json"/>, or a 400 naming the part that is wrong ("filter.must[1].range").</summary>
+    public static VectorFilter Parse(JsonElement json, string where = "filter")
+    {
+        if (json.ValueKind != JsonValueKind.Object) throw Bad(where, "must be an object with must, should and/or must_not");
+        foreach (var property in json.EnumerateObject())
+        {
+            if (property.Name is not ("must" or "should" or "must_not")) throw Bad($"{where}.{property.Name}", "is not a part of a filter (must, should, must_not)");
+        }
+        return new VectorFilter(Conditions(json, "must", where), Conditions(json, "should", where), Conditions(json, "must_not", where));
+    }
+
+    static List<Condition> Conditions(JsonElement filter, string part, string where)
+    {
+        if (!filter.TryGetProperty(part, out var list)) return [];
+        if (list.ValueKind != JsonValueKind.Array) throw Bad($"{where}.{part}", "must be an array of conditions");
+        return [.. list.EnumerateArray().Select((condition, i) => ConditionOf(condition, $"{where}.{part}[{i}]"))];
+    }
+
+    static Condition ConditionOf(JsonElement condition, string where)
+    {
+        if (condition.ValueKind != JsonValueKind.Object) throw Bad(where, "must be an object");
+        if (condition.TryGetProperty("must", out _) || condition.TryGetProperty("should", out _) || condition.TryGetProperty("must_not", out _))
+        {
+            return new Nested(Parse(condition, where));
+        }
+        if (!condition.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String || key.GetString() is not { Length: > 0 } path)
+        {
+            throw Bad(where, "needs a key (a metadata field, nested by dots) with match or range, or must/should/must_not");
+        }
+        var parts = path.Split('.');
+        if (parts.Any(p => p.Length == 0)) throw Bad($"{where}.key", $"'{path}' has an empty part");
+        var hasMatch = condition.TryGetProperty("match", out var match);
+        var hasRange = condition.TryGetProperty("range", out var range);
+        if (hasMatch == hasRange) throw Bad(where, "needs exactly one of match and range");
+        return new Field(parts, hasMatch ? Match(match, $"{where}.match") : Range(range, $"{where}.range"));
+    }
+
+    static Func<JsonElement, bool> Match(JsonElement match, string where)
+    {
+        if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("value", out var value))
+        {
+            if (!IsScalar(value)) throw Bad($"{where}.value", "must be a string, number or boolean");
+            return candidate => Same(candidate, value);
+        }
+        if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("any", out var any))
+        {
+            if (any.ValueKind != JsonValueKind.Array || !any.EnumerateArray().All(IsScalar)) throw Bad($"{where}.any", "must be an array of strings, numbers or booleans");
+            var values = any.EnumerateArray().ToList();
+            return candidate => values.Any(v => Same(candidate, v));
+        }
+        throw Bad(where, "must be {\"value\": …} or {\"any\": […]}");
+    }
+
+    static Func<JsonElement, bool> Range(JsonElement range, string where)
+    {
+        if (range.ValueKind != JsonValueKind.Object) throw Bad(where, "must be an object of gte, gt, lte and/or lt");
+        double? Bound(string name) => range.TryGetProperty(name, out var bound)
+            ? bound.ValueKind == JsonValueKind.Number ? bound.GetDouble() : throw Bad($"{where}.{name}", "must be a number")
+            : null;
+        foreach (var property in range.EnumerateObject())
+        {
+            if (property.Name is not ("gte" or "gt" or "lte" or "lt")) throw Bad($"{where}.{property.Name}", "is not a bound (gte, gt, lte, lt)");
+        }
+        var (gte, gt, lte, lt) = (Bound("gte"), Bound("gt"), Bound("lte"), Bound("lt"));
+        if (gte is null && gt is null && lte is null && lt is null) throw Bad(where, "needs at least one of gte, gt, lte, lt");
+        return candidate => candidate.ValueKind == JsonValueKind.Number && candidate.GetDouble() is var x
+            && (gte is null || x >= gte) && (gt is null || x > gt) && (lte is null || x <= lte) && (lt is null || x < lt);
+    }
+
+    static bool IsScalar(JsonElement value) => value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
+
+    static bool Same(JsonElement candidate, JsonElement value) => (candidate.ValueKind, value.ValueKind) switch
+    {
+        (JsonValueKind.String, JsonValueKind.String) => candidate.GetString() == value.GetString(),
+        (JsonValueKind.Number, JsonValueKind.Number) => candidate.GetDouble() == value.GetDouble(),
+        (JsonValueKind.True or JsonValueKind.False, JsonValueKind.True or JsonValueKind.False) => candidate.ValueKind == value.ValueKind,
+        _ => false,
+    };
+
+    static ProblemException Bad(string where, string problem) => ProblemException.BadRequest($"{where} {problem}.");
+
+    public bool Holds(JsonElement metadata) =>
+        _must.All(c => c.Holds(metadata)) && !_mustNot.Any(c => c.Holds(metadata)) && (_should.Count == 0 || _should.Any(c => c.Holds(metadata)));
+
+    /// <summary>Whether an item with this metadata text (null: none) passes; an item without metadata meets no condition.</summary>
+    public bool Holds(string? metadata)
+    {
+        if (metadata is null) return Holds(default(JsonElement));
+        using var document = JsonDocument.Parse(metadata);
+        return Holds(document.RootElement);
+    }
+}

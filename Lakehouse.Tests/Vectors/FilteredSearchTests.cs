@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Vectors;
+
+/// <summary>
+/// Search restricted by metadata, through the API, against a brute-force answer computed here: every
+/// result meets the filter, a selective filter still returns k results when k exist (exactly the
+/// true nearest, by the exact plan), and a broad one keeps high recall through the graph.
+/// </summary>
+public sealed class FilteredSearchTests
+{
+    const int Items = 3000;
+    const int Dim = 8;
+    static readonly string[] Genres = ["jazz", "blues", "rock", "pop", "folk"];
+
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    sealed record Item(string Id, float[] Vector, string Genre, int Year, int AlbumYear);
+
+    static List<Item> Data()
+    {
+        var random = new Random(12);
+        return [.. Enumerable.Range(0, Items).Select(i => new Item($"i{i}", [.. Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble())], Genres[i % 5], 1960 + (i * 7 % 60), 1950 + (i % 70)))];
+    }
+
+    static async Task<(HttpClient Client, List<Item> Data)> IndexAsync(LakehouseFactory host)
+    {
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "songs", dim = Dim, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        var data = Data();
+        foreach (var batch in data.Chunk(1000))
+        {
+            var items = batch.Select(item => new { id = item.Id, vector = item.Vector, metadata = new { genre = item.Genre, year = item.Year, album = new { year = item.AlbumYear }, tags = new[] { item.Genre, "all" } } });
+            (await client.PostAsJsonAsync("/v1/vectors/indexes/songs/items", new { items }, Cancel)).EnsureSuccessStatusCode();
+        }
+        return (client, data);
+    }
+
+    static async Task<List<string>> SearchAsync(HttpClient client, float[] vector, int k, object filter)
+    {
+        var response = await client.PostAsJsonAsync("/v1/vectors/indexes/songs/search", new { vector, k, filter }, Cancel);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancel));
+        var results = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("results");
+        return [.. results.EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
+    }
+
+    static List<string> BruteForce(List<Item> data, float[] query, int k, Func<Item, bool> passes) =>
+        [.. data.Where(passes).OrderBy(item => item.Vector.Select((x, j) => (x - query[j]) * (x - query[j])).Sum()).Take(k).Select(item => item.Id)];
+
+    [Fact]
+    public async Task Every_result_meets_the_filter_and_selective_filters_still_return_the_true_nearest()
+    {
+        await using var host = new LakehouseFactory();
+        var (client, data) = await IndexAsync(host);
+        var byId = data.ToDictionary(item => item.Id);
+        var random = new Random(3);
+        var cases = new (object Filter, Func<Item, bool> Passes)[]
+        {
+            // Four fifths of the items (over the exact plan's 2,048): the graph search with the filter applied as it goes.
+            (new { must_not = new[] { new { key = "genre", match = new { value = "folk" } } } }, item => item.Genre != "folk"),
+            // A fifth: the exact plan.
+            (new { must = new[] { new { key = "genre", match = new { value = "jazz" } } } }, item => item.Genre == "jazz"),
+            // A handful: the exact plan.
+            (new { must = new object[] { new { key = "genre", match = new { value = "blues" } }, new { key = "year", range = new { gte = 1990, lt = 1993 } } } },
+                item => item.Genre == "blues" && item.Year is >= 1990 and < 1993),
+            // should, must_not, a nested key, an array value and a nested filter.
+            (new
+            {
+                should = new object[] { new { key = "genre", match = new { any = new[] { "rock", "pop" } } }, new { must = new[] { new { key = "album.year", range = new { gt = 2015 } } } } },
+                must_not = new object[] { new { key = "year", range = new { lt = 1975 } } },
+                must = new object[] { new { key = "tags", match = new { value = "all" } } },
+            }, item => (item.Genre is "rock" or "pop" || item.AlbumYear > 2015) && item.Year >= 1975),
+        };
+        foreach (var (filter, passes) in cases)
+        {
+            var matching = data.Count(passes);
+            var found = 0;
+            var total = 0;
+            for (var q = 0; q < 10; q++)
+            {
+                var query = Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble()).ToArray();
+                var results = await SearchAsync(client, query, 10, filter);
+                Assert.All(results, id => Assert.True(passes(byId[id]), $"{id} does not meet the filter"));
+                Assert.Equal(Math.Min(10, matching), results.Count);
+                var truth = BruteForce(data, query, 10, passes);
+                if (matching < 2048) Assert.Equal(truth, results); // the exact plan
+                found += results.Intersect(truth).Count();
+                total += truth.Count;
+            }
+            Assert.True(found >= total * 0.95, $"recall@10 {found}/{total} with {matching} matching items");
+        }
+        // Fewer matches than k: all of them, nearest first.
+        var few = await SearchAsync(client, new float[Dim], 10, new { must = new object[] { new { key = "year", range = new { gte = 2019 } }, new { key = "genre", match = new { value = "folk" } } } });
+        Assert.Equal(BruteForce(data, new float[Dim], 10, item => item.Year >= 2019 && item.Genre == "folk"), few);
+    }
+
+    [Theory]
+    [InlineData("""{"must":[{"key":"year","range":{}}]}""", "filter.must[0].range needs at least one of gte, gt, lte, lt")]
+    [InlineData("""{"maybe":[]}""", "filter.maybe is not a part of a filter")]
+    [InlineData("""{"must":{"key":"a"}}""", "filter.must must be an array")]
+    [InlineData("""{"should":[{"key":"a","match":{"value":"x"},"range":{"gt":1}}]}""", "filter.should[0] needs exactly one of match and range")]
+    [InlineData("""{"must":[{"match":{"value":"x"}}]}""", "filter.must[0] needs a key")]
+    [InlineData("""{"must_not":[{"key":"a","match":{"any":[{"x":1}]}}]}""", "filter.must_not[0].match.any must be an array of strings")]
+    [InlineData("""{"must":[{"must":[{"key":"y","range":{"gte":"1990"}}]}]}""", "filter.must[0].must[0].range.gte must be a number")]
+    [InlineData("""[1]""", "filter must be an object")]
+    public async Task A_malformed_filter_is_a_400_naming_the_part(string filter, string message)
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "songs", dim = 2 }, Cancel)).EnsureSuccessStatusCode();
+        var body = $$"""{"vector":[1,0],"k":1,"filter":{{filter}}}""";
+        var response = await client.PostAsync("/v1/vectors/indexes/songs/search", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Cancel);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, message);
+    }
+}
