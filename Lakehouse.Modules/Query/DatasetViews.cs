@@ -88,11 +88,14 @@ internal sealed class DatasetViews
         // version's files never change, so only versions new since the last change are fetched and
         // get a view: an append costs one view, not one per kept version.
         var known = _views.TryGetValue(name, out var before) ? before.Versions : new Dictionary<long, IReadOnlyList<string>>();
+        var fresh = new[] { manifest.AsVersion() }.Concat(manifest.History ?? []).Where(v => !known.ContainsKey(v.Version)).ToList();
+        // Kept versions share most of their files: each file is made local once, not once per version.
+        var keys = fresh.SelectMany(v => v.Files.Select(f => f.Key)).Distinct(StringComparer.Ordinal).ToList();
+        var local = keys.Zip(await _files.EnsureAsync(keys, cancellationToken)).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
         var versions = new Dictionary<long, IReadOnlyList<string>>();
         foreach (var version in new[] { manifest.AsVersion() }.Concat(manifest.History ?? []))
         {
-            versions[version.Version] = known.TryGetValue(version.Version, out var paths) ? paths
-                : await _files.EnsureAsync([.. version.Files.Select(f => f.Key)], cancellationToken);
+            versions[version.Version] = known.TryGetValue(version.Version, out var paths) ? paths : [.. version.Files.Select(f => local[f.Key])];
         }
         lock (_apply)
         {
