@@ -30,6 +30,7 @@ internal static partial class OpenApiDocument
             });
             options.AddOperationTransformer(DeclareRouteParameters);
             options.AddOperationTransformer(DescribeErrors);
+            options.AddOperationTransformer(DescribeRawBodies);
         });
         return builder;
     }
@@ -76,6 +77,18 @@ internal static partial class OpenApiDocument
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             });
         }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Endpoints that read their body as bytes (storage PUT, ingest) declare its content types; the document shows them as binary.</summary>
+    static Task DescribeRawBodies(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RawRequestBody>().FirstOrDefault() is not { } body) return Task.CompletedTask;
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = body.ContentTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } }),
+        };
         return Task.CompletedTask;
     }
 

@@ -15,7 +15,7 @@ internal static class IngestEndpoints
     static readonly string[] RawCsvTypes = ["text/csv", "application/csv", "text/plain", "application/octet-stream"];
 
     public static void Map(RouteGroupBuilder group) => group.MapPost("/{dataset}", Ingest).Writes().LimitsItsOwnBody("ingest.max_ingest_bytes")
-        .Accepts<Stream>("text/csv", "multipart/form-data", "application/csv", "text/plain", "application/octet-stream");
+        .TakesRawBody("text/csv", "multipart/form-data", "application/csv", "text/plain", "application/octet-stream");
 
     static async Task<Created<IngestResult>> Ingest(string dataset, string? mode, string? delimiter, string? header, string? quotes, string? charset, string? skip,
         HttpContext context, IIngestService ingest, LakehouseConfig config)

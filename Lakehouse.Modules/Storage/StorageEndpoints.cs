@@ -19,7 +19,7 @@ internal static class StorageEndpoints
     public static void Map(RouteGroupBuilder group)
     {
         // The raw bodies are read and written by hand; their shapes are declared for the OpenAPI document.
-        group.MapPut("/objects/{**key}", Put).Writes().LimitsItsOwnBody("storage.max_put_bytes").Accepts<Stream>("application/octet-stream");
+        group.MapPut("/objects/{**key}", Put).Writes().LimitsItsOwnBody("storage.max_put_bytes").TakesRawBody("application/octet-stream", "*/*");
         group.MapGet("/objects/{**key}", (HttpContext context, IObjectStore store) => Read(context, store, withBody: true)).Reads()
             .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream").Produces<Stream>(StatusCodes.Status206PartialContent, "application/octet-stream");
         group.MapMethods("/objects/{**key}", [HttpMethods.Head], (HttpContext context, IObjectStore store) => Read(context, store, withBody: false)).Reads()

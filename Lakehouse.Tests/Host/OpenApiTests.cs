@@ -48,6 +48,9 @@ public sealed partial class OpenApiTests
                 Assert.True(operation.Value.GetProperty("responses").TryGetProperty("4XX", out _), $"{operation.Name} {path.Name} describes no failure");
             }
         }
+        var put = paths.GetProperty("/v1/storage/objects/{key}").GetProperty("put");
+        Assert.True(put.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/octet-stream", out _));
+        Assert.True(paths.GetProperty("/v1/ingest/{dataset}").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("text/csv", out _));
         var sql = paths.GetProperty("/v1/sql").GetProperty("post");
         Assert.True(sql.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         Assert.True(sql.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/csv", out _));
