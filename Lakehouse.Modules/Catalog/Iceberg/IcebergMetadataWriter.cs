@@ -16,7 +16,7 @@ namespace Lakehouse.Catalog.Iceberg;
 /// beside its data files. The catalog writes them before the manifest that names them, so a crash
 /// leaves only unnamed files, which the orphan sweep removes. Snapshot ids and the table uuid derive
 /// from the dataset (name, creation time, version), so every version's ids are stable and distinct.
-/// Avro blocks are uncompressed (the "null" codec): manifests are small, and every reader has it.
+/// Avro blocks use the deflate codec, as Java's writer does by default.
 /// </summary>
 internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig config)
 {
@@ -170,7 +170,7 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
     static byte[] Avro(RecordSchema schema, Dictionary<string, string> header, IEnumerable<GenericRecord> records)
     {
         using var bytes = new MemoryStream();
-        using (var writer = DataFileWriter<GenericRecord>.OpenWriter(new GenericDatumWriter<GenericRecord>(schema), bytes, Codec.CreateCodec(Codec.Type.Null)))
+        using (var writer = DataFileWriter<GenericRecord>.OpenWriter(new GenericDatumWriter<GenericRecord>(schema), bytes, Codec.CreateCodec(Codec.Type.Deflate)))
         {
             foreach (var (key, value) in header) writer.SetMeta(key, value);
             foreach (var record in records) writer.Append(record);
