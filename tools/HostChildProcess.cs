@@ -37,6 +37,10 @@ public sealed partial class HostChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>LAKEHOUSE settings as "section:key" (what a test host takes) turned into the environment an operator would set: LAKEHOUSE__SECTION__KEY.</summary>
+    public static Dictionary<string, string> EnvironmentOf(IEnumerable<KeyValuePair<string, string>> settings) =>
+        settings.ToDictionary(s => "LAKEHOUSE__" + s.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant(), s => s.Value);
+
     /// <summary>Starts the host and returns once /health says every module has loaded; <paramref name="onLine"/> sees each line it writes.</summary>
     public static async Task<HostChildProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, Action<string>? onLine = null)
     {

@@ -129,7 +129,7 @@ public sealed class SplitDeployment : IAsyncDisposable
         };
         if (role == storageRole)
         {
-            foreach (var (key, value) in _storage) environment["LAKEHOUSE__" + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()] = value;
+            foreach (var (key, value) in HostChildProcess.EnvironmentOf(_storage)) environment[key] = value;
         }
         else
         {

@@ -76,7 +76,7 @@ internal sealed class DatasetCompactor(ICatalog catalog, IObjectStore store, Lak
             foreach (var (start, count) in runs)
             {
                 var inputs = manifest.Files.Skip(start).Take(count).ToList();
-                merged.Add((inputs, await MergeAsync(name, inputs, work, cancellationToken)));
+                merged.Add((inputs, await MergeAsync(name, manifest.Schema, inputs, work, cancellationToken)));
             }
             committing = true;
             var next = await catalog.UpdateAsync(name, null, current => Replace(name, current, merged), cancellationToken);
@@ -119,7 +119,7 @@ internal sealed class DatasetCompactor(ICatalog catalog, IObjectStore store, Lak
     }
 
     /// <summary>One run of files → one stored Parquet file with the same rows in the same order.</summary>
-    async Task<DataFile> MergeAsync(string name, IReadOnlyList<DataFile> inputs, string work, CancellationToken cancellationToken)
+    async Task<DataFile> MergeAsync(string name, IReadOnlyList<ColumnSchema> schema, IReadOnlyList<DataFile> inputs, string work, CancellationToken cancellationToken)
     {
         var locals = new List<LocalFile>();
         try
@@ -136,7 +136,7 @@ internal sealed class DatasetCompactor(ICatalog catalog, IObjectStore store, Lak
             {
                 await duck.ExecuteAsync("SET threads = 1; SET preserve_insertion_order = true", cancellationToken);
                 var list = string.Join(", ", locals.Select(l => DuckDb.Literal(l.Path)));
-                var fieldIds = DuckDb.FieldIds([.. (catalog.Get(name) ?? throw ProblemException.NotFound($"Dataset '{name}' does not exist.")).Schema.Select(c => c.Name)]);
+                var fieldIds = DuckDb.FieldIds([.. schema.Select(c => c.Name)]);
                 await duck.ExecuteAsync($"COPY (SELECT * FROM read_parquet([{list}])) TO {DuckDb.Literal(output)} (FORMAT parquet, COMPRESSION snappy, FIELD_IDS {fieldIds})", cancellationToken);
             }
             var summary = await ParquetFooter.ReadAsync(output, cancellationToken);

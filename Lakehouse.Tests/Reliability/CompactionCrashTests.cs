@@ -73,5 +73,5 @@ public sealed class FileSystemCompactionCrashTests : CompactionCrashTests
 public sealed class S3CompactionCrashTests(S3TestServer s3) : CompactionCrashTests
 {
     protected override async Task<Dictionary<string, string>> EnvironmentAsync(string root) =>
-        (await s3.SettingsForNewBucketAsync()).ToDictionary(s => "LAKEHOUSE__" + s.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant(), s => s.Value);
+        HostChildProcess.EnvironmentOf(await s3.SettingsForNewBucketAsync());
 }

@@ -301,5 +301,5 @@ public sealed class FileSystemCrashTests : CrashTests
 public sealed class S3CrashTests(S3TestServer s3) : CrashTests
 {
     protected override async Task<Dictionary<string, string>> EnvironmentAsync(string root) =>
-        (await s3.SettingsForNewBucketAsync()).ToDictionary(s => "LAKEHOUSE__" + s.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant(), s => s.Value);
+        HostChildProcess.EnvironmentOf(await s3.SettingsForNewBucketAsync());
 }
