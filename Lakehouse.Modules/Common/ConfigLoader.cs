@@ -172,6 +172,9 @@ public static partial class ConfigLoader
         Check(config.Catalog.KeepVersions is >= 1 and <= 1000, "catalog.keep_versions must be from 1 (the current version only) to 1000.");
         Check(config.Catalog.CompactMinFiles is 0 or >= 2, "catalog.compact_min_files must be 0 (no background compaction) or at least 2.");
         Check(config.Catalog.CompactTargetBytes >= 1024 * 1024, "catalog.compact_target_bytes must be at least 1048576 (1 MiB).");
+        Check(config.Vectors.FoldMinBytes >= 0, "vectors.fold_min_bytes must be 0 or more.");
+        Check(config.Vectors.FoldRatio is >= 0 and <= 100, "vectors.fold_ratio must be from 0 to 100 (a share of the snapshot's size).");
+        Check(config.Vectors.FoldMaxDeltas >= 1, "vectors.fold_max_deltas must be at least 1.");
         Check(config.Query.Threads >= 0, "query.threads must be 0 (all cores) or more.");
         Check(config.Log.Level is "trace" or "debug" or "info" or "warn" or "warning" or "error", $"log.level \"{config.Log.Level}\" must be trace, debug, info, warn or error.");
         foreach (var key in config.Auth.Keys)

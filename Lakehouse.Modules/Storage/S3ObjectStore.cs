@@ -110,16 +110,46 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     async Task UploadAsync(string key, Stream data, long size, CancellationToken cancellationToken)
     {
-        try
+        var start = data.Position;
+        await RetryingAsync(() =>
         {
-            await _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key).WithStreamData(data).WithObjectSize(size)
+            data.Position = start;
+            return _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key).WithStreamData(data).WithObjectSize(size)
                 .WithContentType("application/octet-stream"), cancellationToken);
-        }
-        catch (Exception e) when (IsUnavailable(e))
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs an idempotent call (a whole PUT from a seekable stream, a HEAD, a DELETE, a listing page)
+    /// again after a dropped connection or a 5xx, as AWS's own SDKs do: S3 answers "InternalError,
+    /// please try again" now and then, and a connection the server closes as we send fails without an
+    /// answer. Small writes back to back (a vector delta per batch) beside listings and deletes met
+    /// both on s3rver. A not-found is not retried; three failures in a row are a 503.
+    /// </summary>
+    static async Task<T> RetryingAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
         {
-            throw Unavailable(e);
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (IsUnavailable(e) && attempt < 3 && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(50 * attempt, cancellationToken);
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
         }
     }
+
+    static Task RetryingAsync(Func<Task> call, CancellationToken cancellationToken) => RetryingAsync(async () =>
+    {
+        await call();
+        return true;
+    }, cancellationToken);
 
     /// <summary>
     /// A backend that cannot be reached or refuses us is the operator's problem, not the client's: 503.
@@ -138,16 +168,12 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         await EnsureBucketAsync(CancellationToken.None);
         try
         {
-            var stat = await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
+            var stat = await RetryingAsync(() => _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken), cancellationToken);
             return new ObjectInfo(key, stat.Size, stat.ETag.Trim('"'), new DateTimeOffset(stat.LastModified.ToUniversalTime(), TimeSpan.Zero));
         }
         catch (ObjectNotFoundException)
         {
             return null;
-        }
-        catch (Exception e) when (IsUnavailable(e))
-        {
-            throw Unavailable(e);
         }
     }
 
@@ -232,21 +258,18 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         await EnsureBucketAsync(CancellationToken.None);
         // Minio 7.0.0 has no start-after: pages before the cursor are read and skipped.
         var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(prefix).WithRecursive(true);
-        var objects = new List<ObjectInfo>(Math.Min(limit + 1, 1024));
-        try
+        var objects = await RetryingAsync(async () =>
         {
+            var page = new List<ObjectInfo>(Math.Min(limit + 1, 1024));
             await foreach (var item in _client.ListObjectsEnumAsync(args, cancellationToken))
             {
                 if (item.IsDir || (cursor is not null && Utf8Order.Instance.Compare(item.Key, cursor) <= 0)) continue;
-                objects.Add(new ObjectInfo(item.Key, (long)item.Size, item.ETag.Trim('"'),
+                page.Add(new ObjectInfo(item.Key, (long)item.Size, item.ETag.Trim('"'),
                     new DateTimeOffset(item.LastModifiedDateTime?.ToUniversalTime() ?? DateTime.UnixEpoch, TimeSpan.Zero)));
-                if (objects.Count > limit) break;
+                if (page.Count > limit) break;
             }
-        }
-        catch (Exception e) when (IsUnavailable(e))
-        {
-            throw Unavailable(e);
-        }
+            return page;
+        }, cancellationToken);
         var more = objects.Count > limit;
         if (more) objects.RemoveAt(limit);
         return new ObjectPage(objects, more ? objects[^1].Key : null);
@@ -256,14 +279,7 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         ObjectKeys.Validate(key);
         await EnsureBucketAsync(CancellationToken.None);
-        try
-        {
-            await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
-        }
-        catch (Exception e) when (IsUnavailable(e))
-        {
-            throw Unavailable(e);
-        }
+        await RetryingAsync(() => _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken), cancellationToken);
     }
 
     public string? LocalPath(string key) => null;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lakehouse.Common;
 using Lakehouse.Vectors.Hnsw;
+using Lakehouse.Vectors.Log;
 
 namespace Lakehouse.Vectors;
 
@@ -13,29 +14,34 @@ internal sealed record VectorHit(string Id, float Distance, string? Metadata);
 /// <summary>
 /// An HNSW graph plus what the API needs around it: ids ↔ slots, metadata, deleted slots to reuse.
 /// Writers are serialised per index (a batch links its nodes on all cores); searches never wait for
-/// them. Levels come from a generator seeded per index, so the same inserts get the same levels.
+/// them. Levels come from a hash of the slot number, so the same inserts get the same levels.
 /// </summary>
 internal sealed class VectorIndex
 {
-    const int Seed = 0x1A4E;
     const int ParallelBatch = 256;
 
     readonly SemaphoreSlim _writer = new(1, 1);
     // A plain dictionary under a lock: half the memory per item of a ConcurrentDictionary (bench: bytes_per_vector).
     readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     readonly Lock _slotsLock = new();
-    readonly Stack<int> _free = new();
-    readonly Random _levels = new(Seed);
+    // Lowest first, and levels by slot (HnswGraph.LevelFor): the same changes give the same graph
+    // whatever the index's history, live, read back from LHV1, or replayed from deltas.
+    readonly SortedSet<int> _free = [];
     volatile string?[] _ids = new string?[1024];
     volatile string?[] _metadata = new string?[1024];
 
-    public VectorIndex(IndexParams parameters)
+    /// <param name="incarnation">Null for a new index, which gets a fresh one.</param>
+    public VectorIndex(IndexParams parameters, string? incarnation = null)
     {
         Params = parameters;
+        Incarnation = incarnation ?? Guid.NewGuid().ToString("N");
         Graph = new HnswGraph(parameters.Dim, parameters.Metric, parameters.M, parameters.EfConstruction);
     }
 
     public IndexParams Params { get; }
+
+    /// <summary>Tells this index from an earlier one of the same name, whose leftover deltas must never apply to it.</summary>
+    public string Incarnation { get; }
 
     internal HnswGraph Graph { get; }
 
@@ -43,7 +49,7 @@ internal sealed class VectorIndex
     public int Count { get; private set; }
 
     /// <summary>Bumped by every change; the persister saves up to a sequence number.</summary>
-    public long ChangeSequence { get; private set; }
+    public long ChangeSequence { get; internal set; }
 
     internal string?[] Ids => _ids;
 
@@ -63,8 +69,59 @@ internal sealed class VectorIndex
         }
     }
 
+    /// <summary>As <see cref="Upsert"/>, and returns the delta that replays the batch exactly. Call inside <see cref="WriteAsync{T}"/>.</summary>
+    public (int Added, int Updated, VectorDelta Delta) UpsertLogged(IReadOnlyList<VectorItem> items)
+    {
+        var journal = new ListJournal();
+        Graph.Journal = journal;
+        List<int> slots;
+        int added, updated;
+        try
+        {
+            (added, updated, slots) = Apply(items);
+        }
+        finally
+        {
+            Graph.Journal = null;
+        }
+        var store = Graph.Current;
+        var writes = slots.Select(slot => new SlotWrite(slot, store.Levels[slot], _ids[slot]!, Graph.Vector(slot).ToArray(), _metadata[slot])).ToList();
+        var links = new int[Graph.MaxM0];
+        var lists = new List<ListChange>();
+        foreach (var (node, level, kept) in journal.Changes())
+        {
+            var count = Graph.ReadLinks(store, node, level, links);
+            lists.Add(new ListChange(node, level, kept, links[kept..count]));
+        }
+        return (added, updated, DeltaOf(writes, [], lists));
+    }
+
+    /// <summary>As <see cref="Delete"/>, and returns the delta that replays it, or null when the id is unknown. Call inside <see cref="WriteAsync{T}"/>.</summary>
+    public VectorDelta? DeleteLogged(string id)
+    {
+        int slot;
+        lock (_slotsLock)
+        {
+            if (!_slots.TryGetValue(id, out slot)) return null;
+        }
+        Delete(id);
+        return DeltaOf([], [new SlotFree(slot, id)], []);
+    }
+
+    VectorDelta DeltaOf(List<SlotWrite> writes, List<SlotFree> frees, List<ListChange> lists)
+    {
+        var entry = Graph.Entry;
+        return new VectorDelta(ChangeSequence, Incarnation, Graph.Count, entry?.Node ?? -1, entry?.Level ?? 0, writes, frees, lists);
+    }
+
     /// <summary>Adds or replaces every item (validated already). Returns (added, updated). Call inside <see cref="WriteAsync{T}"/>.</summary>
     public (int Added, int Updated) Upsert(IReadOnlyList<VectorItem> items)
+    {
+        var (added, updated, _) = Apply(items);
+        return (added, updated);
+    }
+
+    (int Added, int Updated, List<int> Slots) Apply(IReadOnlyList<VectorItem> items)
     {
         int fresh;
         lock (_slotsLock) fresh = items.Count(i => !_slots.ContainsKey(i.Id));
@@ -86,8 +143,16 @@ internal sealed class VectorIndex
             }
             else
             {
-                if (_free.TryPop(out slot)) Graph.Replace(slot, item.Vector);
-                else slot = Graph.Allocate(item.Vector, Graph.RandomLevel(_levels));
+                if (_free.Count > 0)
+                {
+                    slot = _free.Min;
+                    _free.Remove(slot);
+                    Graph.Replace(slot, item.Vector);
+                }
+                else
+                {
+                    slot = Graph.Allocate(item.Vector, Graph.LevelFor(Graph.Count));
+                }
                 Count++;
             }
             _ids[slot] = item.Id;
@@ -99,7 +164,7 @@ internal sealed class VectorIndex
         if (toLink.Count < ParallelBatch) toLink.ForEach(Graph.Link);
         else Parallel.ForEach(toLink, Graph.Link);
         ChangeSequence++;
-        return (items.Count - updated, updated);
+        return (items.Count - updated, updated, toLink);
     }
 
     /// <summary>Marks the item deleted and frees its slot for reuse; false when the id is unknown. Call inside <see cref="WriteAsync{T}"/>.</summary>
@@ -113,7 +178,7 @@ internal sealed class VectorIndex
         Graph.MarkDeleted(slot);
         _ids[slot] = null;
         _metadata[slot] = null;
-        _free.Push(slot);
+        _free.Add(slot);
         Count--;
         ChangeSequence++;
         return true;
@@ -201,6 +266,94 @@ internal sealed class VectorIndex
         _metadata = metadata;
     }
 
+    /// <summary>
+    /// Replays a stored delta: the next change after <see cref="ChangeSequence"/>, of this incarnation.
+    /// Everything it names is checked against the index before anything changes, so a delta that does
+    /// not fit leaves the index as it was (InvalidDataException). Call <see cref="RebuildFreeSlots"/> after the last.
+    /// </summary>
+    internal void Apply(VectorDelta delta)
+    {
+        CheckFits(delta);
+        Graph.EnsureCapacity(delta.SlotCount);
+        Grow(Graph.Current.Capacity);
+        foreach (var write in delta.Writes.OrderBy(w => w.Slot))
+        {
+            if (write.Slot == Graph.Count) Graph.Allocate(write.Vector, write.Level);
+            else Graph.Replace(write.Slot, write.Vector);
+            if (_ids[write.Slot] is null) Count++;
+            _ids[write.Slot] = write.Id;
+            _metadata[write.Slot] = write.Metadata;
+            _slots[write.Id] = write.Slot;
+        }
+        foreach (var free in delta.Frees)
+        {
+            Graph.MarkDeleted(free.Slot);
+            _slots.Remove(free.Id);
+            _ids[free.Slot] = null;
+            _metadata[free.Slot] = null;
+            Count--;
+        }
+        var store = Graph.Current;
+        var links = new int[Graph.MaxM0];
+        foreach (var list in delta.Lists)
+        {
+            if (list.Kept > 0) Graph.ReadLinks(store, list.Node, list.Level, links);
+            list.Tail.CopyTo(links, list.Kept);
+            Graph.WriteLinks(store, list.Node, list.Level, links.AsSpan(0, list.Kept + list.Tail.Length));
+        }
+        Graph.Restore(delta.SlotCount, delta.EntryNode, delta.EntryLevel);
+        ChangeSequence = delta.Sequence;
+    }
+
+    void CheckFits(VectorDelta delta)
+    {
+        if (delta.Incarnation != Incarnation) throw new InvalidDataException($"it belongs to incarnation {delta.Incarnation}, not {Incarnation}");
+        if (delta.Sequence != ChangeSequence + 1) throw new InvalidDataException($"it is change {delta.Sequence}, but the index is at change {ChangeSequence}");
+        var before = Graph.Count;
+        if (delta.SlotCount < before || delta.SlotCount > before + delta.Writes.Count) throw new InvalidDataException($"slot count {delta.SlotCount} does not follow {before} with {delta.Writes.Count} writes");
+        var store = Graph.Current;
+        var levels = new Dictionary<int, int>();
+        var fresh = 0;
+        foreach (var write in delta.Writes)
+        {
+            if (write.Slot < 0 || write.Slot >= delta.SlotCount || write.Level > 16 || !levels.TryAdd(write.Slot, write.Level)) throw new InvalidDataException($"write of slot {write.Slot} at level {write.Level} is out of range or repeated");
+            if (write.Slot >= before)
+            {
+                fresh++;
+                continue;
+            }
+            if (store.Levels[write.Slot] != write.Level) throw new InvalidDataException($"slot {write.Slot} has level {store.Levels[write.Slot]}, the delta says {write.Level}");
+            if (_ids[write.Slot] is { } held && held != write.Id) throw new InvalidDataException($"slot {write.Slot} holds '{held}', not '{write.Id}'");
+            if (_ids[write.Slot] is null && _slots.ContainsKey(write.Id)) throw new InvalidDataException($"'{write.Id}' is already in slot {_slots[write.Id]}");
+        }
+        if (fresh != delta.SlotCount - before) throw new InvalidDataException($"{fresh} new slots written, {delta.SlotCount - before} added");
+        foreach (var free in delta.Frees)
+        {
+            if (free.Slot < 0 || free.Slot >= before || _ids[free.Slot] != free.Id) throw new InvalidDataException($"slot {free.Slot} does not hold '{free.Id}'");
+        }
+        var counts = new int[Graph.MaxM0];
+        foreach (var list in delta.Lists)
+        {
+            if (list.Node < 0 || list.Node >= delta.SlotCount) throw new InvalidDataException($"a list of slot {list.Node}, past the end");
+            var level = levels.TryGetValue(list.Node, out var written) ? written : store.Levels[list.Node];
+            var max = list.Level == 0 ? Graph.MaxM0 : Graph.M;
+            if (list.Level > level || list.Kept + list.Tail.Length > max) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not fit");
+            if (list.Kept > 0 && (list.Node >= before || Graph.ReadLinks(store, list.Node, list.Level, counts) != list.Kept)) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not have the {list.Kept} entries the delta keeps");
+            if (list.Tail.Any(link => (uint)link >= (uint)delta.SlotCount)) throw new InvalidDataException($"slot {list.Node} links past the end");
+        }
+        if (delta.SlotCount > 0 && (delta.EntryNode < 0 || delta.EntryNode >= delta.SlotCount)) throw new InvalidDataException($"entry point {delta.EntryNode} is out of range");
+    }
+
+    /// <summary>The free slots, once a replay has written and freed slots in its own order.</summary>
+    internal void RebuildFreeSlots()
+    {
+        _free.Clear();
+        for (var slot = 0; slot < Graph.Count; slot++)
+        {
+            if (_ids[slot] is null) _free.Add(slot);
+        }
+    }
+
     /// <summary>Rebuilds the id map after LHV1 restored the graph and the per-slot arrays.</summary>
     internal void Restore(string?[] ids, string?[] metadata)
     {
@@ -210,7 +363,7 @@ internal sealed class VectorIndex
         for (var slot = 0; slot < Graph.Count; slot++)
         {
             if (_ids[slot] is { } id) _slots[id] = slot;
-            else _free.Push(slot);
+            else _free.Add(slot);
         }
         Count = _slots.Count;
     }

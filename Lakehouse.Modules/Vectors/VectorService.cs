@@ -3,31 +3,30 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Lakehouse.Common;
-using Lakehouse.Storage;
 using Lakehouse.Vectors.Hnsw;
-using Lakehouse.Vectors.Lhv1;
+using Lakehouse.Vectors.Log;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Lakehouse.Vectors;
 
 /// <summary>
-/// The indexes of this process, each persisted as _vectors/{name}.lhv1. Durability: a batch or
-/// delete is acknowledged only after an LHV1 write that includes it has been stored, so a crash
-/// right after an acknowledgement loses nothing. Writes are coalesced: while one save runs, the
-/// changes that arrive meanwhile share the next save instead of each rewriting the file. A save
-/// snapshots the index under its writer lock into a temp file (searches go on), then uploads it.
-/// A save that fails leaves memory ahead of storage, holding changes no one was told are stored:
-/// that index is then unavailable (503) until it has been read back from storage, so a refused
-/// batch is never searchable and a later save never stores it behind its caller's back.
+/// The indexes of this process. Durability (docs/design.md, "Vector batch"): a batch or delete is
+/// applied under the index's save gate, which orders changes, and acknowledged once its LHVD delta is
+/// stored beside the LHV1 snapshot (<see cref="VectorStorage"/>); a batch costs its own size, not the
+/// index's. A fold writes a new snapshot in the background once the deltas pass the thresholds of
+/// <see cref="IndexLog"/>; batches go on while it uploads. A delta that fails to store leaves memory
+/// ahead of storage, holding a change no one was told is stored: that index is then unavailable (503)
+/// until it has been read back from storage, so a refused batch is never searchable and never stored
+/// later behind its caller's back.
 /// </summary>
-internal sealed class VectorService(IObjectStore store, LakehouseConfig config, ILogger<VectorService> logger, IMeterFactory meters) : IVectorService
+internal sealed class VectorService(VectorStorage storage, LakehouseConfig config, ILogger<VectorService> logger, IMeterFactory meters) : IVectorService
 {
-    const string Prefix = "_vectors/";
     const int MaxBatch = 100_000;
     const int MaxK = 1000;
 
     readonly Histogram<double> _searchLatency = meters.Create(Telemetry.MeterName).CreateHistogram<double>("lakehouse.vectors.search.duration", "ms");
+    readonly FoldThresholds _foldAt = new(config.Vectors.FoldMinBytes, config.Vectors.FoldRatio, config.Vectors.FoldMaxDeltas);
 
     readonly ConcurrentDictionary<string, Persisted> _indexes = MeasuredRegistry(meters);
     readonly Lock _registry = new();
@@ -47,69 +46,62 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         return indexes;
     }
 
-    /// <summary>An index and the state of its saves.</summary>
-    sealed class Persisted(VectorIndex index)
+    /// <summary>An index, its log, and the state of its writes.</summary>
+    sealed class Persisted(VectorIndex index, IndexLog log)
     {
         public VectorIndex Index { get; } = index;
-        public SemaphoreSlim SaveGate { get; } = new(1, 1);
-        public long SavedSequence { get; set; } = -1;
+        public IndexLog Log { get; } = log;
 
-        /// <summary>A save failed: memory holds changes storage does not, and this copy is being replaced from storage.</summary>
+        /// <summary>Held from a change's apply until its delta is stored, so deltas are stored in sequence order.</summary>
+        public SemaphoreSlim SaveGate { get; } = new(1, 1);
+
+        /// <summary>The running fold, or a completed task.</summary>
+        public Task Fold { get; set; } = Task.CompletedTask;
+
+        /// <summary>A delta failed to store: memory holds a change storage does not, and this copy is being replaced from storage.</summary>
         public volatile bool Abandoned;
+
+        /// <summary>The index is being deleted: no change may start.</summary>
+        public volatile bool Removed;
     }
 
     async Task LoadAllAsync(CancellationToken cancellationToken)
     {
         if (!config.Vectors.Persist) return;
-        string? cursor = null;
-        do
+        foreach (var (index, log) in await storage.LoadAllAsync(cancellationToken))
         {
-            var page = await store.ListAsync(Prefix, 1000, cursor, cancellationToken);
-            foreach (var info in page.Objects.Where(o => o.Key.EndsWith(".lhv1", StringComparison.Ordinal)))
-            {
-                // Storage failing is not the file's fault: it fails the whole load, which start-up retries.
-                await using var local = await LocalFile.OpenAsync(store, info.Key, cancellationToken);
-                if (local is null) continue;
-                var clock = Stopwatch.StartNew();
-                VectorIndex index;
-                try
-                {
-                    index = await Task.Run(() => Lhv1Format.Read(local.Path), cancellationToken);
-                    if (Key(index.Params.Name) != info.Key) throw new InvalidDataException($"it holds index '{index.Params.Name}'");
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Whatever a bad file makes the reader throw, it takes down that index only.
-                    logger.LogError("Skipping vector index file {Key}: {Reason}", info.Key, e.Message);
-                    continue;
-                }
-                _indexes.TryAdd(index.Params.Name, new Persisted(index) { SavedSequence = index.ChangeSequence });
-                logger.LogInformation("Loaded vector index {Name} ({Count} items) in {Elapsed} ms", index.Params.Name, index.Count, clock.ElapsedMilliseconds);
-            }
-            cursor = page.NextCursor;
+            var persisted = new Persisted(index, log);
+            _indexes.TryAdd(index.Params.Name, persisted);
+            FoldIfDue(persisted);
         }
-        while (cursor is not null);
     }
 
     public async Task<IndexInfo> CreateAsync(CreateIndexRequest request, CancellationToken cancellationToken)
     {
         var parameters = IndexParams.Validate(request.Name, request.Dim, request.Metric, request.M, request.EfConstruction, request.EfSearch);
         await EnsureLoadedAsync();
-        var persisted = new Persisted(new VectorIndex(parameters));
+        var index = new VectorIndex(parameters);
+        var persisted = new Persisted(index, new IndexLog(0, 0));
         lock (_registry)
         {
             if (!_indexes.TryAdd(parameters.Name, persisted)) throw ProblemException.Conflict($"Vector index '{parameters.Name}' already exists.");
         }
+        if (!config.Vectors.Persist) return Info(index);
+        await persisted.SaveGate.WaitAsync(CancellationToken.None);
         try
         {
-            await SaveAsync(persisted, 0, cancellationToken);
+            persisted.Log.Folded(0, await storage.CreateAsync(index, CancellationToken.None));
         }
-        catch
+        catch (Exception e)
         {
             _indexes.TryRemove(parameters.Name, out _);
-            throw;
+            throw NotStored(parameters.Name, e);
         }
-        return Info(persisted.Index);
+        finally
+        {
+            persisted.SaveGate.Release();
+        }
+        return Info(index);
     }
 
     public IReadOnlyList<IndexInfo> List()
@@ -120,32 +112,44 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
 
     public IndexInfo Get(string name) => Info(Find(name).Index);
 
+    /// <summary>
+    /// Stops new changes, lets a running fold finish (its snapshot upload must not land after the
+    /// delete), removes the objects, and only then frees the name, so a new index of the same name
+    /// never meets this one's objects.
+    /// </summary>
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
         var persisted = Find(name);
         await persisted.SaveGate.WaitAsync(cancellationToken);
         try
         {
-            _indexes.TryRemove(name, out _);
-            if (config.Vectors.Persist) await store.DeleteAsync(Key(name), CancellationToken.None);
+            if (persisted.Removed) throw ProblemException.NotFound($"Vector index '{name}' does not exist.");
+            persisted.Removed = true;
         }
         finally
         {
             persisted.SaveGate.Release();
+        }
+        try
+        {
+            await persisted.Fold;
+            if (config.Vectors.Persist) await storage.DeleteAsync(name, CancellationToken.None);
+        }
+        finally
+        {
+            _indexes.TryRemove(KeyValuePair.Create(name, persisted));
         }
     }
 
     public async Task<UpsertResult> UpsertAsync(string name, UpsertRequest request, CancellationToken cancellationToken)
     {
         var persisted = Find(name);
-        var index = persisted.Index;
-        var items = Validate(request, index.Params);
-        var (added, updated, sequence, count) = await index.WriteAsync(() =>
+        var items = Validate(request, persisted.Index.Params);
+        var (added, updated, count) = await ChangeAsync(persisted, index =>
         {
-            var (a, u) = index.Upsert(items);
-            return (a, u, index.ChangeSequence, index.Count);
+            var (a, u, delta) = index.UpsertLogged(items);
+            return (delta, (a, u, index.Count));
         }, cancellationToken);
-        await SaveAsync(persisted, sequence, CancellationToken.None);
         return new UpsertResult(added, updated, count);
     }
 
@@ -158,10 +162,8 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
     public async Task DeleteItemAsync(string name, string id, CancellationToken cancellationToken)
     {
         var persisted = Find(name);
-        var index = persisted.Index;
-        var (deleted, sequence) = await index.WriteAsync(() => (index.Delete(id), index.ChangeSequence), cancellationToken);
+        var deleted = await ChangeAsync(persisted, index => index.DeleteLogged(id) is { } delta ? (delta, true) : (null, false), cancellationToken);
         if (!deleted) throw ProblemException.NotFound($"Item '{id}' is not in index '{name}'.");
-        await SaveAsync(persisted, sequence, CancellationToken.None);
     }
 
     public SearchResponse Search(string name, SearchRequest request)
@@ -178,27 +180,25 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         return new SearchResponse([.. hits.Select(h => new SearchHit(h.Id, h.Distance, Parse(h.Metadata)))]);
     }
 
-    /// <summary>Stores a snapshot that includes change <paramref name="sequence"/>, unless a save since already has.</summary>
-    async Task SaveAsync(Persisted persisted, long sequence, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a change as the index's only writer and stores its delta before returning; the change
+    /// returns its delta, or null when it changed nothing. Once applied, the store is not cancelled:
+    /// memory must not stay ahead of storage because a caller went away.
+    /// </summary>
+    async Task<T> ChangeAsync<T>(Persisted persisted, Func<VectorIndex, (VectorDelta? Delta, T Result)> change, CancellationToken cancellationToken)
     {
-        if (!config.Vectors.Persist) return;
+        var index = persisted.Index;
+        var name = index.Params.Name;
         await persisted.SaveGate.WaitAsync(cancellationToken);
-        var name = persisted.Index.Params.Name;
         try
         {
-            if (persisted.Abandoned) throw NotStored(name, null); // the save that would have covered us failed
-            if (persisted.SavedSequence >= sequence) return; // a save that ran while we waited covered us
-            if (!_indexes.TryGetValue(name, out var current) || current != persisted) return; // deleted meanwhile
-            var temp = Path.Combine(Path.GetTempPath(), $"lakehouse-{Guid.NewGuid():N}.lhv1");
+            if (persisted.Removed) throw ProblemException.NotFound($"Vector index '{name}' does not exist.");
+            if (persisted.Abandoned) throw NotStored(name, null); // a change before ours failed to store
+            var (delta, result) = await index.WriteAsync(() => change(index), CancellationToken.None);
+            if (delta is null || !config.Vectors.Persist) return result;
             try
             {
-                var snapshot = await persisted.Index.WriteAsync(() =>
-                {
-                    Lhv1Format.Write(persisted.Index, temp);
-                    return persisted.Index.ChangeSequence;
-                }, cancellationToken);
-                await store.PutFileAsync(Key(name), temp, cancellationToken);
-                persisted.SavedSequence = snapshot;
+                persisted.Log.Logged(delta.Sequence, await storage.StoreDeltaAsync(index.Params, delta, CancellationToken.None));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -206,14 +206,58 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
                 _ = RestoreFromStorageAsync(persisted);
                 throw NotStored(name, e);
             }
-            finally
-            {
-                File.Delete(temp);
-            }
+            return result;
         }
         finally
         {
             persisted.SaveGate.Release();
+            FoldIfDue(persisted);
+        }
+    }
+
+    /// <summary>Starts a fold when the index's deltas have passed the thresholds and none is running.</summary>
+    void FoldIfDue(Persisted persisted)
+    {
+        if (!config.Vectors.Persist || !persisted.Log.FoldDue(_foldAt)) return;
+        lock (persisted)
+        {
+            if (persisted.Fold.IsCompleted) persisted.Fold = Task.Run(() => FoldAsync(persisted));
+        }
+    }
+
+    /// <summary>
+    /// Writes a snapshot of everything stored so far (under the save gate, so no change is half
+    /// stored), then uploads it while batches go on, then removes the deltas it holds. A crash at
+    /// any point leaves the old snapshot with every delta, or the new one with the deltas after it.
+    /// </summary>
+    async Task FoldAsync(Persisted persisted)
+    {
+        var name = persisted.Index.Params.Name;
+        try
+        {
+            string path;
+            long sequence;
+            await persisted.SaveGate.WaitAsync();
+            try
+            {
+                if (persisted.Removed || persisted.Abandoned) return;
+                (path, sequence) = await VectorStorage.WriteSnapshotFileAsync(persisted.Index, CancellationToken.None);
+            }
+            finally
+            {
+                persisted.SaveGate.Release();
+            }
+            var clock = Stopwatch.StartNew();
+            var bytes = await storage.StoreSnapshotFileAsync(name, path, CancellationToken.None);
+            var folded = persisted.Log.Folded(sequence, bytes);
+            await storage.DeleteFoldedAsync(name, folded, CancellationToken.None);
+            logger.LogInformation("Folded {Deltas} deltas of vector index {Name} into a snapshot at change {Sequence} ({Bytes} bytes, {Elapsed} ms)",
+                folded.Count, name, sequence, bytes, clock.ElapsedMilliseconds);
+        }
+        catch (Exception e)
+        {
+            // Nothing is lost: the deltas stay until a snapshot holding them is stored. The next change tries again.
+            logger.LogWarning("Folding vector index {Name} failed; its deltas stay: {Reason}", name, e.Message);
         }
     }
 
@@ -233,15 +277,14 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         {
             try
             {
-                await using var local = await LocalFile.OpenAsync(store, Key(name), CancellationToken.None);
-                if (local is null)
+                await abandoned.Fold; // its upload must not land after our read
+                if (await storage.LoadAsync(name, CancellationToken.None) is not { } stored)
                 {
                     _indexes.TryRemove(KeyValuePair.Create(name, abandoned));
                     return;
                 }
-                var index = await Task.Run(() => Lhv1Format.Read(local.Path));
-                _indexes.TryUpdate(name, new Persisted(index) { SavedSequence = index.ChangeSequence }, abandoned);
-                logger.LogWarning("Vector index {Name} was read back from storage after a failed write ({Count} items)", name, index.Count);
+                _indexes.TryUpdate(name, new Persisted(stored.Index, stored.Log), abandoned);
+                logger.LogWarning("Vector index {Name} was read back from storage after a failed write ({Count} items)", name, stored.Index.Count);
                 return;
             }
             catch (Exception e)
@@ -295,6 +338,4 @@ internal sealed class VectorService(IObjectStore store, LakehouseConfig config, 
         new(index.Params.Name, index.Params.Dim, index.Params.MetricName, index.Params.M, index.Params.EfConstruction, index.Params.EfSearch, index.Count);
 
     static JsonElement? Parse(string? metadata) => metadata is null ? null : JsonDocument.Parse(metadata).RootElement.Clone();
-
-    static string Key(string name) => $"{Prefix}{name}.lhv1";
 }

@@ -1,4 +1,5 @@
 using Lakehouse.Common;
+using Lakehouse.Vectors.Log;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,6 +11,7 @@ public static class VectorsModule
 {
     public static IHostApplicationBuilder AddVectorsModule(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<VectorStorage>();
         builder.Services.AddSingleton<VectorService>();
         builder.Services.AddSingleton<IVectorService>(services => services.GetRequiredService<VectorService>());
         builder.Services.AddSingleton<IModuleInitializer, VectorsInitializer>();

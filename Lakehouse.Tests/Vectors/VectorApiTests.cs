@@ -225,9 +225,9 @@ public abstract class VectorApiContractTests
             await PostOkAsync(client, "/v1/vectors/indexes", new { name = "overflowing", dim = 2 }, HttpStatusCode.Created);
             await PostOkAsync(client, "/v1/vectors/indexes/good/items", new { items = new[] { new { id = "a", vector = new[] { 1f, 0f } } } });
         }
-        await CorruptAsync(settings, root.Path, "_vectors/bad.lhv1", bytes => bytes[..(bytes.Length / 2)]);
+        await StoredObjects.DamageAsync(settings, root.Path, "_vectors/bad.lhv1", bytes => bytes[..(bytes.Length / 2)]);
         // The review's case: a slot count no file could hold overflowed at load, outside the per-file catch.
-        await CorruptAsync(settings, root.Path, "_vectors/overflowing.lhv1", bytes => Lhv1FormatTests.WithEnvelope(bytes, envelope => envelope["slots"] = int.MaxValue));
+        await StoredObjects.DamageAsync(settings, root.Path, "_vectors/overflowing.lhv1", bytes => Lhv1FormatTests.WithEnvelope(bytes, envelope => envelope["slots"] = int.MaxValue));
         await using var second = await CreateAsync(settings);
         var again = await second.CreateReadyClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/health", Cancel)).StatusCode);
@@ -236,9 +236,6 @@ public abstract class VectorApiContractTests
         Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync("/v1/vectors/indexes/overflowing", Cancel)).StatusCode);
         await PostOkAsync(again, "/v1/vectors/indexes/good/search", new { vector = new[] { 1f, 0f }, k = 1 });
     }
-
-    /// <summary>Damages a stored object behind the host's back (modules own "_" keys, so not via the API).</summary>
-    protected abstract Task CorruptAsync(Dictionary<string, string> settings, string root, string key, Func<byte[], byte[]> damage);
 
     [Fact]
     public async Task Searches_answer_while_batches_are_inserted()
@@ -277,13 +274,6 @@ public sealed class FileSystemVectorApiTests : VectorApiContractTests
 {
     protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null) =>
         Task.FromResult(new LakehouseFactory(settings, settings?.GetValueOrDefault("storage:root")));
-
-    protected override async Task CorruptAsync(Dictionary<string, string> settings, string root, string key, Func<byte[], byte[]> damage)
-    {
-        var path = Path.Combine(root, key);
-        var bytes = await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken);
-        await File.WriteAllBytesAsync(path, damage(bytes), TestContext.Current.CancellationToken);
-    }
 }
 
 public sealed class S3VectorApiTests(S3TestServer s3) : VectorApiContractTests
@@ -291,16 +281,4 @@ public sealed class S3VectorApiTests(S3TestServer s3) : VectorApiContractTests
     protected override Task<LakehouseFactory> CreateAsync(Dictionary<string, string>? settings = null) => s3.HostAsync(settings);
 
     protected override Task<Dictionary<string, string>> SharedSettingsAsync() => s3.SettingsForNewBucketAsync();
-
-    protected override async Task CorruptAsync(Dictionary<string, string> settings, string root, string key, Func<byte[], byte[]> damage)
-    {
-        var endpoint = new Uri(settings["s3:endpoint"]);
-        using var minio = new Minio.MinioClient().WithEndpoint(endpoint.Host, endpoint.Port)
-            .WithCredentials(settings["s3:access_key_id"], settings["s3:secret_access_key"]).Build();
-        var bucket = settings["s3:bucket"];
-        var copy = new MemoryStream();
-        await minio.GetObjectAsync(new Minio.DataModel.Args.GetObjectArgs().WithBucket(bucket).WithObject(key).WithCallbackStream(s => s.CopyTo(copy)), TestContext.Current.CancellationToken);
-        var damaged = new MemoryStream(damage(copy.ToArray()));
-        await minio.PutObjectAsync(new Minio.DataModel.Args.PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(damaged).WithObjectSize(damaged.Length), TestContext.Current.CancellationToken);
-    }
 }

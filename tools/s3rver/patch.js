@@ -24,8 +24,11 @@ patch('controllers/object.js', 'copy source decoding',
   "decodeURI(ctx.headers['x-amz-copy-source'])",
   "decodeURIComponent(ctx.headers['x-amz-copy-source'])");
 
-// 3. Concurrent deletes race in the empty-folder clean-up: a folder that vanished or filled is fine.
-patch('stores/filesystem.js', 'tolerant folder clean-up',
+// 3. A delete removes the folders it leaves empty, racing every other request on them: a concurrent
+//    delete found the folder gone or refilled (a 500), and a PUT that had just made the folder crashed
+//    the server opening its file in it (seen with a vector delta written while a fold deleted the last
+//    one). S3 has no folders: empty ones are left in place.
+patch('stores/filesystem.js', 'no empty-folder clean-up',
   `    while (
       parts.length &&
       !fs.readdirSync(path.join(bucketPath, ...parts)).length
@@ -33,17 +36,7 @@ patch('stores/filesystem.js', 'tolerant folder clean-up',
       await fs.rmdir(path.join(bucketPath, ...parts));
       parts.pop();
     }`,
-  `    try {
-      while (
-        parts.length &&
-        !fs.readdirSync(path.join(bucketPath, ...parts)).length
-      ) {
-        await fs.rmdir(path.join(bucketPath, ...parts));
-        parts.pop();
-      }
-    } catch (err) {
-      if (err.code !== 'ENOENT' && err.code !== 'ENOTEMPTY') throw err;
-    }`);
+  `    // (patched: empty folders are left in place)`);
 
 // 4. Honour encoding-type=url in listings: the SDK always asks for it and url-decodes what comes back.
 patch('controllers/bucket.js', 'url-encoded listing keys',
@@ -81,3 +74,26 @@ patch('stores/filesystem.js', 'byte-ordered listing (sort)',
 patch('stores/filesystem.js', 'byte-ordered listing (start-after)',
   `      if (key <= startAfter || !key.startsWith(prefix)) {`,
   `      if (Buffer.compare(Buffer.from(key), Buffer.from(startAfter)) <= 0 || !key.startsWith(prefix)) {`);
+
+// 7. A listing walks the bucket's folders while deletes remove them (a vector fold deletes the deltas
+//    it holds while batches list and write): a file or folder gone mid-walk is skipped, not a 500.
+patch('utils.js', 'walk tolerates concurrent deletes',
+  `  for (const filename of fs.readdirSync(dir)) {
+    const filePath = path.posix.join(dir, filename);
+    const stats = fs.statSync(filePath);`,
+  `  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return;
+    throw err;
+  }
+  for (const filename of names) {
+    const filePath = path.posix.join(dir, filename);
+    let stats;
+    try {
+      stats = fs.statSync(filePath);
+    } catch (err) {
+      if (err.code === 'ENOENT') continue;
+      throw err;
+    }`);

@@ -62,8 +62,27 @@ internal sealed class HnswGraph
 
     internal (int Node, int Level)? Entry => _entry is { } entry ? (entry.Node, entry.Level) : null;
 
+    /// <summary>While set, every neighbour list change is noted in it (a batch's delta is built from it).</summary>
+    internal ListJournal? Journal { get; set; }
+
     /// <summary>A random level with P(level ≥ l) = M^−l, from the caller's seeded generator.</summary>
-    public int RandomLevel(Random random) => Math.Min(MaxLevel, (int)(-Math.Log(1 - random.NextDouble()) * _levelMultiplier));
+    public int RandomLevel(Random random) => LevelFrom(random.NextDouble());
+
+    /// <summary>
+    /// The level of a new node in <paramref name="slot"/>: drawn as <see cref="RandomLevel"/> does, from
+    /// a hash of the slot number (SplitMix64) rather than a generator's state, so an index read back
+    /// from storage gives its next nodes the levels the live one would have.
+    /// </summary>
+    public int LevelFor(int slot)
+    {
+        var z = (ulong)(slot + 1) * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return LevelFrom((z >> 11) * (1.0 / (1UL << 53)));
+    }
+
+    int LevelFrom(double uniform) => Math.Min(MaxLevel, (int)(-Math.Log(1 - uniform) * _levelMultiplier));
 
     /// <summary>Grows the arrays to hold <paramref name="slots"/> nodes. Call with no insert running.</summary>
     public void EnsureCapacity(int slots)
@@ -143,7 +162,11 @@ internal sealed class HnswGraph
             SearchLayer(store, query, [current], EfConstruction, l, context, found, exclude: node);
             if (found.Count == 0) continue;
             var neighbours = SelectNeighbours(store, found, M);
-            lock (Stripe(node)) WriteLinks(store, node, l, neighbours.Select(n => n.Node).ToArray());
+            lock (Stripe(node))
+            {
+                WriteLinks(store, node, l, neighbours.Select(n => n.Node).ToArray());
+                Journal?.Rewritten(node, l);
+            }
             chosen.Add((l, neighbours));
             current = found[0].Node;
         }
@@ -277,6 +300,7 @@ internal sealed class HnswGraph
             if (links.Contains(node)) return;
             if (count < max)
             {
+                Journal?.Appended(neighbour, level, count);
                 Interlocked.Increment(ref store.Versions[neighbour]);
                 array[offset + 1 + count] = node;
                 array[offset] = count + 1;
@@ -288,6 +312,7 @@ internal sealed class HnswGraph
             foreach (var existing in links) candidates.Add((existing, Distance(store, vector, existing)));
             candidates.Sort((a, b) => a.Distance.CompareTo(b.Distance));
             WriteLinks(store, neighbour, level, SelectNeighbours(store, candidates, max).Select(c => c.Node).ToArray());
+            Journal?.Rewritten(neighbour, level);
         }
     }
 

@@ -22,7 +22,10 @@ internal static class Lhv1Format
     const int FormatVersion = 1;
     const int MaxLevel = 16;
 
-    sealed record Envelope(int Version, EnvelopeParams Params, int Count, int Slots, int EntryNode, int EntryLevel, long GraphBytes, uint GraphCrc32);
+    /// <param name="Sequence">The last change the snapshot holds; deltas after it are replayed over it (absent before deltas: 0).</param>
+    /// <param name="Incarnation">Which index of this name it is (absent before deltas: "").</param>
+    sealed record Envelope(int Version, EnvelopeParams Params, int Count, int Slots, int EntryNode, int EntryLevel, long GraphBytes, uint GraphCrc32,
+        long Sequence = 0, string? Incarnation = null);
 
     sealed record EnvelopeParams(string Name, int Dim, string Metric, int M, int EfConstruction, int EfSearch);
 
@@ -68,7 +71,7 @@ internal static class Lhv1Format
         }
         var envelope = JsonSerializer.SerializeToUtf8Bytes(new Envelope(FormatVersion,
             new EnvelopeParams(index.Params.Name, index.Params.Dim, index.Params.MetricName, index.Params.M, index.Params.EfConstruction, index.Params.EfSearch),
-            index.Count, slots, entry?.Node ?? -1, entry?.Level ?? 0, graphBytes, crc.GetCurrentHashAsUInt32()), Json);
+            index.Count, slots, entry?.Node ?? -1, entry?.Level ?? 0, graphBytes, crc.GetCurrentHashAsUInt32(), index.ChangeSequence, index.Incarnation), Json);
         if (envelope.Length > EnvelopeBytes) throw new InvalidOperationException("LHV1 envelope outgrew its reserved space.");
         var header = new byte[8 + EnvelopeBytes];
         Magic.CopyTo(header, 0);
@@ -128,7 +131,8 @@ internal static class Lhv1Format
         if (crc.GetCurrentHashAsUInt32() != envelope.GraphCrc32) throw new InvalidDataException("the graph's CRC-32 does not match (corrupted)");
         file.Position = graphStart;
 
-        var index = new VectorIndex(parameters);
+        if (envelope.Sequence < 0) throw new InvalidDataException($"the envelope's sequence {envelope.Sequence} is negative");
+        var index = new VectorIndex(parameters, envelope.Incarnation ?? "") { ChangeSequence = envelope.Sequence };
         var graph = index.Graph;
         var slots = envelope.Slots;
         if (slots < 0 || (envelope.EntryNode >= slots) || (slots > 0 && envelope.EntryNode < 0)) throw new InvalidDataException("the envelope's slot count or entry point is out of range");
