@@ -8,6 +8,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["ingest"] = IngestBench.RunAsync,
     ["query"] = QueryBench.RunAsync,
     ["vectors"] = VectorsBench.RunAsync,
+    ["vectorlog"] = VectorLogBench.RunAsync,
     ["load"] = LoadBench.RunAsync,
     ["split"] = SplitBench.RunAsync,
     ["compaction"] = CompactionBench.RunAsync,

@@ -22,4 +22,16 @@ public static class ModuleNames
         Vectors => [Storage],
         _ => [],
     };
+
+    /// <summary>
+    /// The modules whose interfaces <paramref name="module"/> calls only when this process hosts both,
+    /// for what needs the two side by side (docs/api.md: SQL's vector_search, an index from a query);
+    /// never over HTTP, so no process needs a [remote] URL for them.
+    /// </summary>
+    public static IReadOnlyList<string> UsesWhenHosted(string module) => module switch
+    {
+        Query => [Vectors],
+        Vectors => [Query],
+        _ => [],
+    };
 }

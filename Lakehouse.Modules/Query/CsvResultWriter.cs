@@ -39,7 +39,7 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
         var need = 2;
         for (var i = 0; i < columns.Length; i++)
         {
-            need += 1 + (columns[i].Kind is ColumnKind.String or ColumnKind.Json && !batch.IsNull(i, row) ? (2 * batch.String(i, row).Length) + 2 : FieldMax);
+            need += 1 + (columns[i].Kind is ColumnKind.String or ColumnKind.Json or ColumnKind.JsonText && !batch.IsNull(i, row) ? (2 * batch.String(i, row).Length) + 2 : FieldMax);
         }
         var span = Buffer.GetSpan(need);
         var at = 0;
@@ -50,7 +50,7 @@ internal sealed class CsvResultWriter(PipeWriter output) : ResultWriter(output)
             var column = columns[i];
             at += column.Kind switch
             {
-                ColumnKind.String => Text(span[at..], batch.String(i, row)),
+                ColumnKind.String or ColumnKind.JsonText => Text(span[at..], batch.String(i, row)),
                 ColumnKind.Json => Text(span[at..], JsonAsText(batch.String(i, row))), // never longer than its JSON
                 _ => Format(span[at..], batch, row, i, column),
             };

@@ -130,7 +130,7 @@ internal sealed class JsonText(ArrayBufferWriter<byte> into)
         switch (column.Kind)
         {
             case ColumnKind.String: String(batch.String(i, row)); break;
-            case ColumnKind.Json: Raw(batch.String(i, row)); break;
+            case ColumnKind.Json or ColumnKind.JsonText: Raw(batch.String(i, row)); break;
             case ColumnKind.Integer: Formatted(batch.Long(i, row)); break;
             case ColumnKind.UInt64: Formatted(batch.Unsigned(i, row)); break;
             case ColumnKind.HugeInt: Formatted(batch.Wide(i, row)); break;

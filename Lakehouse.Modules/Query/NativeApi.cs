@@ -28,6 +28,24 @@ internal static unsafe partial class NativeApi
     [DllImport("duckdb", EntryPoint = "duckdb_free")]
     static extern void Free(IntPtr pointer);
 
+    [DllImport("duckdb", EntryPoint = "duckdb_logical_type_get_alias")]
+    static extern IntPtr TypeAliasPointer(DuckDBLogicalType type);
+
+    /// <summary>A type's alias (JSON is a VARCHAR aliased "JSON"), or null; DuckDB hands out a copy the caller frees.</summary>
+    public static string? TypeAlias(DuckDBLogicalType type)
+    {
+        var alias = TypeAliasPointer(type);
+        if (alias == IntPtr.Zero) return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(alias);
+        }
+        finally
+        {
+            Free(alias);
+        }
+    }
+
     /// <summary>A result column's name; DuckDB hands out a copy the caller frees.</summary>
     public static string PreparedColumnName(DuckDBPreparedStatement statement, ulong column)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DuckDB.NET.Data;
 using Lakehouse.Common;
+using Lakehouse.Vectors;
 
 namespace Lakehouse.Query;
 
@@ -26,7 +27,8 @@ internal sealed class QueryEngine : IDisposable
     readonly SemaphoreSlim _free = new(Connections, Connections);
     readonly Lock _ddl = new();
 
-    public QueryEngine(LakehouseConfig config, IReadOnlyList<string> readableFolders)
+    /// <param name="vectors">The vectors module when this process hosts it: SQL then has vector_search.</param>
+    public QueryEngine(LakehouseConfig config, IReadOnlyList<string> readableFolders, IVectorService? vectors)
     {
         // Each engine gets a private in-memory database (":memory:?cache=shared" would be one per process).
         _primary = DuckDb.OpenInMemory();
@@ -59,6 +61,7 @@ internal sealed class QueryEngine : IDisposable
             CREATE MACRO dataset_at(dataset, version) AS TABLE
             SELECT * FROM query_table('{VersionSchema}."' || replace(dataset, '"', '""') || '@' || CAST(version AS VARCHAR) || '"')
             """);
+        if (vectors is not null) VectorSearchSql.Register(_primary, vectors);
     }
 
     const string VersionSchema = "dataset_versions";

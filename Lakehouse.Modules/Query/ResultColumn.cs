@@ -20,6 +20,9 @@ internal enum ColumnKind
 
     /// <summary>Anything else (lists, structs, maps, intervals, UUIDs, …), rendered to JSON text as it is read.</summary>
     Json,
+
+    /// <summary>DuckDB's JSON type: a VARCHAR whose text is JSON already, read as text and written as is.</summary>
+    JsonText,
 }
 
 /// <summary>A result column as the prepared statement describes it, before anything runs.</summary>
@@ -33,7 +36,7 @@ internal sealed record ResultColumn(string Name, VectorType Type, ColumnKind Kin
             var name = NativeApi.PreparedColumnName(prepared, (ulong)i);
             using var logicalType = NativeApi.PreparedColumnType(prepared, (ulong)i);
             var type = VectorType.Of(logicalType, name);
-            columns[i] = new ResultColumn(name, type, KindOf(type.Id));
+            columns[i] = new ResultColumn(name, type, type.SqlName == "JSON" ? ColumnKind.JsonText : KindOf(type.Id));
         }
         return columns;
     }

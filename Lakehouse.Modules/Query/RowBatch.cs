@@ -45,7 +45,7 @@ internal sealed class RowBatch
                 case ColumnKind.UInt64: _unsigned[i] = new ulong[Capacity]; break;
                 case ColumnKind.Double or ColumnKind.Single: _doubles[i] = new double[Capacity]; break;
                 case ColumnKind.Boolean: _booleans[i] = new bool[Capacity]; break;
-                case ColumnKind.String or ColumnKind.Json: _strings[i] = new Utf8Column(); break;
+                case ColumnKind.String or ColumnKind.Json or ColumnKind.JsonText: _strings[i] = new Utf8Column(); break;
             }
         }
     }

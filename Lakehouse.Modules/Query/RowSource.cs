@@ -34,7 +34,7 @@ internal sealed unsafe class RowSource : IDisposable
     {
         _prepared = prepared;
         Columns = columns;
-        _textColumns = [.. Enumerable.Range(0, columns.Length).Where(c => columns[c].Kind is ColumnKind.String)];
+        _textColumns = [.. Enumerable.Range(0, columns.Length).Where(c => columns[c].Kind is ColumnKind.String or ColumnKind.JsonText)];
         _jsonColumns = [.. Enumerable.Range(0, columns.Length).Where(c => columns[c].Kind is ColumnKind.Json)];
         _result = result;
         _maxRows = maxRows;
@@ -186,7 +186,7 @@ internal sealed unsafe class RowSource : IDisposable
         }
         switch (column.Kind)
         {
-            case ColumnKind.String:
+            case ColumnKind.String or ColumnKind.JsonText:
                 for (var row = 0; row < count; row++)
                 {
                     if (!nulls[row]) batch.SetString(index, batch.Count + row, NativeApi.Utf8(data + ((_next + row) * 16L)));

@@ -93,6 +93,7 @@ internal static unsafe class VectorJson
         switch (type.Storage)
         {
             case DuckDBType.Boolean: json.Raw(data[index] != 0 ? "true"u8 : "false"u8); return;
+            case DuckDBType.Varchar when type.SqlName == "JSON": json.Raw(NativeApi.Utf8(data + (index * 16))); return;
             case DuckDBType.Varchar: json.String(NativeApi.Utf8(data + (index * 16))); return;
             case DuckDBType.Blob: json.String(Encoding.ASCII.GetBytes(Convert.ToBase64String(NativeApi.Utf8(data + (index * 16))))); return;
             case DuckDBType.Float: json.Double(((float*)data)[index], single: true); return;

@@ -98,6 +98,8 @@ internal sealed class VectorType
                 }
                 var sqlName = $"STRUCT({string.Join(", ", names.Select((name, i) => $"{name} {fields[i].SqlName}"))})";
                 return new VectorType(id, id, sqlName) { Children = fields, Keys = [.. names.Select(JsonKey)] };
+            case DuckDBType.Varchar when NativeApi.TypeAlias(type) == "JSON":
+                return new VectorType(id, id, "JSON");
             default:
                 if (!ScalarNames.TryGetValue(id, out var scalarName))
                 {

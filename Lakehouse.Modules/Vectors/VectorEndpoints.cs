@@ -24,6 +24,8 @@ internal static class VectorEndpoints
         }).Writes();
         group.MapPost("/indexes/{name}/items", async (string name, UpsertRequest request, IVectorService vectors, CancellationToken cancellationToken) =>
             TypedResults.Ok(await vectors.UpsertAsync(name, request, cancellationToken))).Writes();
+        group.MapPost("/indexes/{name}/items:from-sql", async (string name, FromSqlRequest request, IndexFromSql fromSql, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await fromSql.RunAsync(name, request, cancellationToken))).Writes();
         group.MapGet("/indexes/{name}/items/{id}", (string name, string id, IVectorService vectors) => TypedResults.Ok(vectors.GetItem(name, id))).Reads();
         group.MapDelete("/indexes/{name}/items/{id}", async Task<NoContent> (string name, string id, IVectorService vectors, CancellationToken cancellationToken) =>
         {

@@ -141,10 +141,16 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
         }
     }
 
-    public async Task<UpsertResult> UpsertAsync(string name, UpsertRequest request, CancellationToken cancellationToken)
+    public Task<UpsertResult> UpsertAsync(string name, UpsertRequest request, CancellationToken cancellationToken) =>
+        UpsertAsync(name, Validate(request, Find(name).Index.Params), cancellationToken);
+
+    /// <summary>The index's parameters, which its items must fit.</summary>
+    public IndexParams ParamsOf(string name) => Find(name).Index.Params;
+
+    /// <summary>Upserts items validated already (<see cref="CheckItem"/>) as one batch: one delta, all or nothing.</summary>
+    public async Task<UpsertResult> UpsertAsync(string name, IReadOnlyList<VectorItem> items, CancellationToken cancellationToken)
     {
         var persisted = Find(name);
-        var items = Validate(request, persisted.Index.Params);
         var (added, updated, count) = await ChangeAsync(persisted, index =>
         {
             var (a, u, delta) = index.UpsertLogged(items);
@@ -304,11 +310,18 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
         for (var i = 0; i < items.Count; i++)
         {
             var item = items[i] ?? throw ProblemException.BadRequest($"items[{i}] is null.");
-            if (item.Id is not { Length: >= 1 and <= 256 } id) throw ProblemException.BadRequest($"items[{i}].id must be 1 to 256 characters.");
-            if (!seen.Add(id)) throw ProblemException.BadRequest($"items[{i}] repeats id '{id}' within the batch.");
-            valid.Add(new VectorItem(id, CheckVector(item.Vector, parameters, $"items[{i}] ('{id}').vector"), VectorIndex.MetadataText(item.Metadata, i)));
+            var checkedItem = CheckItem(item.Id, item.Vector, VectorIndex.MetadataText(item.Metadata, i), parameters, $"items[{i}]");
+            if (!seen.Add(checkedItem.Id)) throw ProblemException.BadRequest($"items[{i}] repeats id '{checkedItem.Id}' within the batch.");
+            valid.Add(checkedItem);
         }
         return valid;
+    }
+
+    /// <summary>One item as the index will store it, or 400 naming what is wrong with it (as <paramref name="what"/>).</summary>
+    public static VectorItem CheckItem(string? id, float[]? vector, string? metadata, IndexParams parameters, string what)
+    {
+        if (id is not { Length: >= 1 and <= 256 }) throw ProblemException.BadRequest($"{what}.id must be 1 to 256 characters.");
+        return new VectorItem(id, CheckVector(vector, parameters, $"{what} ('{id}').vector"), metadata);
     }
 
     /// <summary>A copy of the vector as the graph stores it (unit length under cosine), or 400 naming what is wrong.</summary>

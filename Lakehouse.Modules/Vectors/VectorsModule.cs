@@ -1,4 +1,5 @@
 using Lakehouse.Common;
+using Lakehouse.Query;
 using Lakehouse.Vectors.Log;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -14,6 +15,8 @@ public static class VectorsModule
         builder.Services.AddSingleton<VectorStorage>();
         builder.Services.AddSingleton<VectorService>();
         builder.Services.AddSingleton<IVectorService>(services => services.GetRequiredService<VectorService>());
+        // Only with the query module in this process (ModuleNames.UsesWhenHosted); null makes items:from-sql say so.
+        builder.Services.AddSingleton(services => new IndexFromSql(services.GetRequiredService<VectorService>(), services.GetService<IQueryService>()));
         builder.Services.AddSingleton<IModuleInitializer, VectorsInitializer>();
         return builder;
     }

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Lakehouse.Common;
+using Lakehouse.Vectors;
+
+namespace Lakehouse.Query;
+
+/// <summary>
+/// <c>vector_search(index, vector, k, ef := …, filter := …)</c> in SQL (docs/api.md), when this process
+/// hosts the vectors module too: a table macro over a scalar function that runs the index's search and
+/// returns its hits as JSON, which the macro unnests into rows (id VARCHAR, distance FLOAT, metadata
+/// JSON). A scalar function, not a table function, so the vector may be any expression: a literal,
+/// a scalar subquery, a column of a one-row relation. DuckDB.NET cannot read a LIST argument, so
+/// the macro hands the vector over as its text; the options (ef, filter) travel as one JSON object.
+/// Rows come nearest first from a plain scan, but a plan that joins (a subquery's vector) may reorder
+/// them: as anywhere in SQL, ORDER BY distance is what promises an order.
+/// </summary>
+internal static class VectorSearchSql
+{
+    const string Function = "lakehouse_vector_search";
+
+    public static void Register(DuckDBConnection connection, IVectorService vectors)
+    {
+        connection.RegisterScalarFunction<string, string, long, string?, string>(Function, (index, vector, k, options) => Search(vectors, index, vector, k, options));
+        using var command = connection.CreateCommand();
+        command.CommandText = $$"""
+            CREATE MACRO vector_search(index_name, query_vector, k, ef := NULL, filter := NULL) AS TABLE
+            SELECT unnest(from_json({{Function}}(index_name, CAST(query_vector AS VARCHAR), k, CAST(json_object('ef', ef, 'filter', json(filter)) AS VARCHAR)),
+                '[{"id":"VARCHAR","distance":"FLOAT","metadata":"JSON"}]'), recursive := true)
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The hits as a JSON array; a ProblemException's message becomes the query's error.</summary>
+    static string Search(IVectorService vectors, string index, string vectorText, long k, string? options)
+    {
+        int? ef = null;
+        JsonElement? filter = null;
+        if (options is not null)
+        {
+            using var parsed = JsonDocument.Parse(options);
+            if (parsed.RootElement.TryGetProperty("ef", out var efValue) && efValue.ValueKind == JsonValueKind.Number) ef = efValue.TryGetInt32(out var e) ? e : 0;
+            if (parsed.RootElement.TryGetProperty("filter", out var filterValue) && filterValue.ValueKind != JsonValueKind.Null) filter = filterValue.Clone();
+        }
+        if (k is < 1 or > int.MaxValue) throw ProblemException.BadRequest($"vector_search: k must be from 1 to 1000, not {k}.");
+        var found = vectors.Search(index, new SearchRequest(ParseVector(vectorText), (int)k, ef, filter));
+        var json = new StringBuilder("[");
+        foreach (var hit in found.Results)
+        {
+            if (json.Length > 1) json.Append(',');
+            json.Append("{\"id\":").Append(JsonSerializer.Serialize(hit.Id))
+                .Append(",\"distance\":").Append(hit.Distance.ToString("R", CultureInfo.InvariantCulture))
+                .Append(",\"metadata\":").Append(hit.Metadata is { } metadata ? metadata.GetRawText() : "null").Append('}');
+        }
+        return json.Append(']').ToString();
+    }
+
+    /// <summary>A vector from DuckDB's text of a list or array of numbers: "[0.1, 0.2, …]".</summary>
+    static float[] ParseVector(string text)
+    {
+        var inner = text.AsSpan().Trim();
+        if (inner.Length < 2 || inner[0] != '[' || inner[^1] != ']') throw ProblemException.BadRequest($"vector_search: the vector must be a list of numbers, not {Shorten(text)}.");
+        inner = inner[1..^1].Trim();
+        if (inner.IsEmpty) return [];
+        var values = new List<float>(capacity: 1024);
+        foreach (var range in inner.Split(','))
+        {
+            var part = inner[range].Trim();
+            if (!float.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                throw ProblemException.BadRequest($"vector_search: vector[{values.Count}] is {part.ToString()}; values must be numbers.");
+            }
+            values.Add(value);
+        }
+        return [.. values];
+    }
+
+    static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "…";
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lakehouse.Tests.Infrastructure;
+
+namespace Lakehouse.Tests.Vectors;
+
+/// <summary>vector_search in SQL (docs/api.md): the REST search's answers as rows, joined with datasets, through POST /v1/query.</summary>
+public sealed class VectorSqlTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    static async Task<HttpClient> SeededAsync(LakehouseFactory host)
+    {
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "docs", dim = 4, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        var random = new Random(11);
+        var items = Enumerable.Range(0, 300).Select(i => new
+        {
+            id = $"w{i}",
+            vector = Enumerable.Range(0, 4).Select(_ => (float)random.NextDouble()).ToArray(),
+            metadata = new { team = i % 3 == 0 ? "red" : "blue", year = 1990 + (i % 30) },
+        });
+        (await client.PostAsJsonAsync("/v1/vectors/indexes/docs/items", new { items }, Cancel)).EnsureSuccessStatusCode();
+        await client.IngestOkAsync("workers", "worker_id,name\n" + string.Join("\n", Enumerable.Range(0, 300).Select(i => $"w{i},name {i}")) + "\n");
+        return client;
+    }
+
+    static async Task<List<(string Id, float Distance, string? Metadata)>> RestAsync(HttpClient client, object request)
+    {
+        var response = await client.PostAsJsonAsync("/v1/vectors/indexes/docs/search", request, Cancel);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        return [.. body.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.GetProperty("distance").GetSingle(),
+            r.GetProperty("metadata").ValueKind == JsonValueKind.Null ? null : r.GetProperty("metadata").GetRawText()))];
+    }
+
+    static List<(string Id, float Distance, string? Metadata)> Rows(JsonElement result) =>
+        [.. result.GetProperty("rows").EnumerateArray().Select(r => (r[0].GetString()!, r[1].GetSingle(), r[2].ValueKind == JsonValueKind.Null ? null : r[2].GetRawText()))];
+
+    [Fact]
+    public async Task vector_search_answers_as_the_REST_search_does_with_any_form_of_vector()
+    {
+        await using var host = new LakehouseFactory();
+        var client = await SeededAsync(host);
+        var expected = await RestAsync(client, new { vector = new[] { 0.5f, 0.25f, 0.125f, 1f }, k = 7 });
+        Assert.Equal(7, expected.Count);
+
+        var literal = await client.SqlOkAsync("SELECT * FROM vector_search('docs', [0.5, 0.25, 0.125, 1.0], 7)");
+        Assert.Equal(["id", "distance", "metadata"], literal.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["VARCHAR", "FLOAT", "JSON"], literal.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("type").GetString()));
+        Assert.Equal(expected, Rows(literal));
+        Assert.Equal(expected, Rows(await client.SqlOkAsync("SELECT * FROM vector_search('docs', (SELECT [0.5, 0.25, 0.125, 1.0]::FLOAT[]), 7) ORDER BY distance")));
+        Assert.Equal(expected, Rows(await client.SqlOkAsync(
+            "SELECT v.* FROM (SELECT [0.5, 0.25, 0.125, 1.0]::FLOAT[4] AS q) t, vector_search('docs', t.q, 7) v ORDER BY v.distance")));
+    }
+
+    [Fact]
+    public async Task vector_search_joins_a_dataset_and_takes_ef_and_a_filter()
+    {
+        await using var host = new LakehouseFactory();
+        var client = await SeededAsync(host);
+        var filter = """{"must":[{"key":"team","match":{"value":"red"}}],"must_not":[{"key":"year","range":{"gte":2010}}]}""";
+        var expected = await RestAsync(client, new { vector = new[] { 1f, 0f, 0f, 0f }, k = 5, ef = 100, filter = JsonDocument.Parse(filter).RootElement });
+        var joined = await client.SqlOkAsync($"""
+            SELECT v.id, v.distance, v.metadata, w.name
+            FROM vector_search('docs', [1, 0, 0, 0], 5, ef := 100, filter := '{filter}') v
+            JOIN workers w ON w.worker_id = v.id
+            ORDER BY v.distance
+            """);
+        Assert.Equal(expected, Rows(joined));
+        Assert.All(joined.GetProperty("rows").EnumerateArray(), r => Assert.Equal("name " + r[0].GetString()![1..], r[3].GetString()));
+        Assert.All(expected, hit => Assert.Contains("\"red\"", hit.Metadata, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM vector_search('nope', [1, 0, 0, 0], 3)", "nope")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, 0], 3)", "2 dimensions")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 0)", "k must")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := '{\"must\":[{\"key\":\"team\"}]}')", "filter.must[0]")]
+    [InlineData("SELECT * FROM vector_search('docs', 'not a vector', 3)", "list of numbers")]
+    public async Task A_bad_vector_search_is_a_400_naming_what_is_wrong(string sql, string detail)
+    {
+        await using var host = new LakehouseFactory();
+        var client = await SeededAsync(host);
+        await ProblemAssert.IsProblem(await client.SqlAsync(sql), HttpStatusCode.BadRequest, detail);
+    }
+}
