@@ -19,7 +19,8 @@ public static partial class VectorLogBench
     const string Workload = "vectorlog";
     const int Dim = 128;
     const int Batch = 1000;
-    const double FoldRatio = 0.25; // the default vectors.fold_ratio
+    const double FoldRatio = 0.15; // the default vectors.fold_ratio
+    const long FoldMinBytes = 64L << 20; // the default vectors.fold_min_bytes
 
     static readonly Dictionary<string, string> NoFolds = new()
     {
@@ -76,7 +77,7 @@ public static partial class VectorLogBench
             await using (var host = await HostChildProcess.StartAsync(With(environment, NoFolds), root))
             {
                 var (snapshot, deltas) = await StoredSizesAsync(host.Client);
-                while (deltas < (FoldRatio * snapshot) - (2.0 * snapshot / data.Count * Batch))
+                while (deltas < Math.Max(FoldMinBytes, FoldRatio * snapshot) - (2.0 * snapshot / data.Count * Batch))
                 {
                     await UpsertAsync(host.Client, data, Batch);
                     deltas = (await StoredSizesAsync(host.Client)).Deltas;
@@ -118,6 +119,27 @@ public static partial class VectorLogBench
         var big = Measure();
         Report.Figure(Workload, $"graph_batch_at_{large / 1000}k_ms", big.Plain, "graph_batch_at_10k_ms", small.Plain, lowerIsBetter: true);
         Report.Figure(Workload, $"graph_batch_with_delta_at_{large / 1000}k_ms", big.Logged, $"graph_batch_at_{large / 1000}k_ms", big.Plain, lowerIsBetter: true);
+
+        // Reading the snapshot, against reading it and replaying deltas of fold_ratio (0.15) of its size.
+        var path = Path.Combine(Path.GetTempPath(), $"lakehouse-vectorlog-{Guid.NewGuid():N}.lhv1");
+        try
+        {
+            Lakehouse.Vectors.Lhv1.Lhv1Format.Write(index, path);
+            var deltas = new List<byte[]>();
+            while (deltas.Sum(d => (long)d.Length) < FoldRatio * new FileInfo(path).Length) deltas.Add(Lakehouse.Vectors.Log.DeltaFormat.Write(index.UpsertLogged(Next(Batch)).Delta, index.Params));
+            var snapshotAlone = Timing.Median(3, () => Lakehouse.Vectors.Lhv1.Lhv1Format.Read(path));
+            var withDeltas = Timing.Median(3, () =>
+            {
+                var loaded = Lakehouse.Vectors.Lhv1.Lhv1Format.Read(path);
+                foreach (var delta in deltas) loaded.Apply(Lakehouse.Vectors.Log.DeltaFormat.Read(delta, loaded.Params, loaded.Incarnation));
+                loaded.RebuildFreeSlots();
+            });
+            Report.Figure(Workload, $"graph_load_at_{large / 1000}k_with_deltas_ms", withDeltas, "snapshot_alone_ms", snapshotAlone, lowerIsBetter: true);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     static Dictionary<string, string> With(Dictionary<string, string> environment, Dictionary<string, string> more) =>

@@ -21,6 +21,7 @@ var app = builder.Build();
 app.UseLakehouseHost(config);
 app.MapHostedModules(config);
 app.MapLakehouseOpenApi();
+app.MapWebConsole();
 await app.RunAsync();
 return 0;
 

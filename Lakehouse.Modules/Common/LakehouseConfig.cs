@@ -100,7 +100,7 @@ public sealed class VectorsSection
 {
     public bool Persist { get; set; } = true;
     public long FoldMinBytes { get; set; } = 64L * 1024 * 1024;
-    public double FoldRatio { get; set; } = 0.25;
+    public double FoldRatio { get; set; } = 0.15;
     public long FoldMaxDeltas { get; set; } = 1000;
 
     [TomlExtensionData]

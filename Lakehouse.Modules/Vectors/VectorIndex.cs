@@ -339,7 +339,10 @@ internal sealed class VectorIndex
             var max = list.Level == 0 ? Graph.MaxM0 : Graph.M;
             if (list.Level > level || list.Kept + list.Tail.Length > max) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not fit");
             if (list.Kept > 0 && (list.Node >= before || Graph.ReadLinks(store, list.Node, list.Level, counts) != list.Kept)) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not have the {list.Kept} entries the delta keeps");
-            if (list.Tail.Any(link => (uint)link >= (uint)delta.SlotCount)) throw new InvalidDataException($"slot {list.Node} links past the end");
+            foreach (var link in list.Tail)
+            {
+                if ((uint)link >= (uint)delta.SlotCount) throw new InvalidDataException($"slot {list.Node} links past the end");
+            }
         }
         if (delta.SlotCount > 0 && (delta.EntryNode < 0 || delta.EntryNode >= delta.SlotCount)) throw new InvalidDataException($"entry point {delta.EntryNode} is out of range");
     }
