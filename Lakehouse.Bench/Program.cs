@@ -9,6 +9,7 @@ var workloads = new Dictionary<string, Func<BenchOptions, Task>>
     ["query"] = QueryBench.RunAsync,
     ["vectors"] = VectorsBench.RunAsync,
     ["vectorlog"] = VectorLogBench.RunAsync,
+    ["vectorsql"] = VectorSqlBench.RunAsync,
     ["load"] = LoadBench.RunAsync,
     ["split"] = SplitBench.RunAsync,
     ["compaction"] = CompactionBench.RunAsync,

@@ -64,6 +64,8 @@ public static class VectorsBench
         Report.Progress($"recall 0.95 reached at ef={ef}");
         Report.Figure(Workload, "bytes_per_vector", bytesPerVector, "raw_floats_plus_links", (Dim * 4) + (2 * 16 * 4), lowerIsBetter: true);
 
+        Filtered(data, queries, options.Quick ? 1 : 2);
+
         var path = Path.Combine(Path.GetTempPath(), "lakehouse-bench.lhv1");
         clock.Restart();
         Lhv1Format.Write(index, path);
@@ -73,6 +75,42 @@ public static class VectorsBench
         Report.Figure(Workload, "lhv1_load_s", clock.Elapsed.TotalSeconds, "limit_s", 2, lowerIsBetter: true);
         Report.Progress($"LHV1 file {new FileInfo(path).Length / 1048576.0:F1} MiB, {loaded.Count:N0} items");
         File.Delete(path);
+    }
+
+    /// <summary>
+    /// Filtered search (metadata {"bucket": i % 100}) at 10% and 1% selectivity, default ef: recall@10
+    /// against the exact top 10 of the items that pass, and queries/s against the unfiltered search
+    /// (10%) and against brute force over the passing items (1%).
+    /// </summary>
+    static void Filtered(float[][] data, float[][] queries, double seconds)
+    {
+        var index = new VectorIndex(new IndexParams("filtered", Dim, Metric.L2, 16, 200, 64));
+        index.Upsert([.. data.Select((v, i) => new VectorItem($"v{i}", v, $"{{\"bucket\":{i % 100}}}"))]);
+        double Qps(Action<float[]> search)
+        {
+            var clock = Stopwatch.StartNew();
+            var done = 0;
+            while (clock.Elapsed.TotalSeconds < seconds) search(queries[done++ % queries.Length]);
+            return done / clock.Elapsed.TotalSeconds;
+        }
+        var unfiltered = Qps(q => index.Search(q, 10, 64));
+        foreach (var percent in new[] { 10, 1 })
+        {
+            using var json = System.Text.Json.JsonDocument.Parse($$$"""{"must":[{"key":"bucket","range":{"lt":{{{percent}}}}}]}""");
+            var filter = VectorFilter.Parse(json.RootElement);
+            var passing = Enumerable.Range(0, data.Length).Where(i => i % 100 < percent).ToArray();
+            int[] Truth(float[] q) => [.. passing.OrderBy(i => Distances.SquaredL2(q, data[i])).Take(10)];
+            double hits = 0;
+            foreach (var q in queries)
+            {
+                var expected = Truth(q).Select(i => $"v{i}").ToHashSet();
+                hits += index.Search(q, 10, 64, filter).Count(h => expected.Contains(h.Id));
+            }
+            Report.Figure(Workload, $"filtered_{percent}pct_recall_at_10", hits / (queries.Length * 10.0), "target", 0.95);
+            var qps = Qps(q => index.Search(q, 10, 64, filter));
+            if (percent == 10) Report.Figure(Workload, "filtered_10pct_qps", qps, "unfiltered_qps", unfiltered);
+            else Report.Figure(Workload, "filtered_1pct_qps", qps, "brute_force_over_passing_qps", Qps(q => Truth(q)));
+        }
     }
 
     static double Recall(VectorIndex index, float[][] queries, int[][] truth, int ef)

@@ -49,8 +49,11 @@ internal sealed class VectorFilter
         {
             if (property.Name is not ("must" or "should" or "must_not")) throw Bad($"{where}.{property.Name}", "is not a part of a filter (must, should, must_not)");
         }
-        return new VectorFilter(Conditions(json, "must", where), Conditions(json, "should", where), Conditions(json, "must_not", where));
+        return new VectorFilter(Conditions(json, "must", where), Conditions(json, "should", where), Conditions(json, "must_not", where)) { Text = json.GetRawText() };
     }
+
+    /// <summary>The filter as it was written: what the index's cache of passing items is keyed by.</summary>
+    public string Text { get; private init; } = "";
 
     static List<Condition> Conditions(JsonElement filter, string part, string where)
     {

@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Lakehouse.Common;
 using Lakehouse.Vectors.Hnsw;
@@ -206,40 +208,60 @@ internal sealed class VectorIndex
         return hits;
     }
 
-    /// <summary>A filter that passes fewer items than this (estimated) is answered by an exact scan of the items it passes.</summary>
+    /// <summary>A filter that passes fewer items than this is always answered by an exact scan of the items it passes.</summary>
     const int ExactScanBelow = 2048;
 
-    const int SelectivitySample = 256;
+    const int CachedFilters = 16;
+
+    /// <summary>Which slots a filter passes as of a change sequence: as a set to test, and as a list to scan.</summary>
+    sealed record PassingSlots(long Sequence, BitArray Set, int[] List);
+
+    /// <summary>The recent filters' passing slots, by filter text.</summary>
+    readonly ConcurrentDictionary<string, PassingSlots> _passing = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The k nearest items the filter passes. The plan follows the filter's estimated selectivity (from
-    /// a sample of the items): when it passes few items, the graph would be walked nearly whole to find
+    /// The slots <paramref name="filter"/> passes: judging a filter means parsing each item's metadata,
+    /// which at 100k items costs tens of milliseconds, while searches tend to repeat a filter (a tenant,
+    /// a category). So the set is kept per filter until the index changes; returns how many slots it covers.
+    /// </summary>
+    PassingSlots Passing(VectorFilter filter, string?[] ids, string?[] metadata, int slots)
+    {
+        var sequence = ChangeSequence;
+        if (_passing.TryGetValue(filter.Text, out var cached) && cached.Sequence == sequence) return cached;
+        var set = new BitArray(slots);
+        var list = new List<int>();
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (ids[slot] is null || !filter.Holds(metadata[slot])) continue;
+            set[slot] = true;
+            list.Add(slot);
+        }
+        if (_passing.Count >= CachedFilters) _passing.Clear();
+        return _passing[filter.Text] = new PassingSlots(sequence, set, [.. list]);
+    }
+
+    /// <summary>
+    /// The k nearest items the filter passes. The plan follows the filter's selectivity (counted on the
+    /// set of slots it passes): when it passes few items, the graph would be walked nearly whole to find
     /// k of them, so an exact scan over the passing items is cheaper and exact; otherwise the graph search
     /// applies the filter as it goes, with a wider beam when the filter rejects most of what it meets.
     /// </summary>
     List<(int Node, float Distance)> FilteredSearch(float[] query, int k, int ef, VectorFilter filter, string?[] ids, string?[] metadata)
     {
-        var memo = new Dictionary<int, bool>();
-        bool Passes(int slot)
-        {
-            if (slot >= ids.Length || ids[slot] is null) return false;
-            if (!memo.TryGetValue(slot, out var passes)) memo[slot] = passes = filter.Holds(metadata[slot]);
-            return passes;
-        }
         var slots = Math.Min(Graph.Count, ids.Length);
-        var step = Math.Max(1, slots / SelectivitySample);
-        var (sampled, passed) = (0, 0);
-        for (var slot = 0; slot < slots; slot += step)
-        {
-            if (ids[slot] is null) continue;
-            sampled++;
-            if (Passes(slot)) passed++;
-        }
-        var selectivity = sampled == 0 ? 0 : (double)passed / sampled;
-        if (selectivity * Count < ExactScanBelow || selectivity < 0.02)
+        var passing = Passing(filter, ids, metadata, slots);
+        var known = Math.Min(passing.Set.Length, slots);
+        // A slot written after the set was made (a batch racing this search) is judged on its own.
+        bool Passes(int slot) => slot < ids.Length && ids[slot] is not null && (slot < known ? passing.Set[slot] : filter.Holds(metadata[slot]));
+        var selectivity = (double)passing.List.Length / Math.Max(1, Count);
+        var beam = Math.Max(ef, k) * (selectivity < 0.5 ? 2 : 1);
+        // Costs in distances computed: the scan measures every passing item; the graph, walking past the
+        // items that fail, meets about beam × 2M / selectivity nodes before its beam fills with passing ones.
+        var graphCost = beam * Graph.MaxM0 / Math.Max(selectivity, 1e-9);
+        if (passing.List.Length < ExactScanBelow || passing.List.Length <= graphCost)
         {
             var nearest = new PriorityQueue<int, float>(Comparer<float>.Create((a, b) => b.CompareTo(a)));
-            for (var slot = 0; slot < slots; slot++)
+            foreach (var slot in passing.List.Concat(Enumerable.Range(known, slots - known)))
             {
                 if (!Passes(slot)) continue;
                 var distance = Graph.DistanceTo(query, slot);
@@ -251,7 +273,6 @@ internal sealed class VectorIndex
             exact.Reverse();
             return exact;
         }
-        var beam = Math.Max(ef, k) * (selectivity < 0.5 ? 2 : 1);
         return Graph.Search(query, k, beam, Passes);
     }
 
@@ -294,13 +315,10 @@ internal sealed class VectorIndex
             Count--;
         }
         var store = Graph.Current;
-        var links = new int[Graph.MaxM0];
-        foreach (var list in delta.Lists)
-        {
-            if (list.Kept > 0) Graph.ReadLinks(store, list.Node, list.Level, links);
-            list.Tail.CopyTo(links, list.Kept);
-            Graph.WriteLinks(store, list.Node, list.Level, links.AsSpan(0, list.Kept + list.Tail.Length));
-        }
+        // Each (node, level) appears once in a delta, so its lists can be written on every core: a
+        // replay's time goes to these scattered writes (a restart replays up to vectors.fold_ratio of the snapshot).
+        if (delta.Lists.Count < ParallelBatch) foreach (var list in delta.Lists) Graph.AppendLinks(store, list.Node, list.Level, list.Kept, list.Tail);
+        else Parallel.ForEach(delta.Lists, list => Graph.AppendLinks(store, list.Node, list.Level, list.Kept, list.Tail));
         Graph.Restore(delta.SlotCount, delta.EntryNode, delta.EntryLevel);
         ChangeSequence = delta.Sequence;
     }
@@ -331,14 +349,13 @@ internal sealed class VectorIndex
         {
             if (free.Slot < 0 || free.Slot >= before || _ids[free.Slot] != free.Id) throw new InvalidDataException($"slot {free.Slot} does not hold '{free.Id}'");
         }
-        var counts = new int[Graph.MaxM0];
         foreach (var list in delta.Lists)
         {
             if (list.Node < 0 || list.Node >= delta.SlotCount) throw new InvalidDataException($"a list of slot {list.Node}, past the end");
             var level = levels.TryGetValue(list.Node, out var written) ? written : store.Levels[list.Node];
             var max = list.Level == 0 ? Graph.MaxM0 : Graph.M;
             if (list.Level > level || list.Kept + list.Tail.Length > max) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not fit");
-            if (list.Kept > 0 && (list.Node >= before || Graph.ReadLinks(store, list.Node, list.Level, counts) != list.Kept)) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not have the {list.Kept} entries the delta keeps");
+            if (list.Kept > 0 && (list.Node >= before || Graph.LinkCount(store, list.Node, list.Level) != list.Kept)) throw new InvalidDataException($"slot {list.Node}'s list at level {list.Level} does not have the {list.Kept} entries the delta keeps");
             foreach (var link in list.Tail)
             {
                 if ((uint)link >= (uint)delta.SlotCount) throw new InvalidDataException($"slot {list.Node} links past the end");

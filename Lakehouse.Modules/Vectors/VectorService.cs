@@ -153,6 +153,11 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
         var persisted = Find(name);
         var (added, updated, count) = await ChangeAsync(persisted, index =>
         {
+            if (!config.Vectors.Persist)
+            {
+                var (plainAdded, plainUpdated) = index.Upsert(items); // nothing to store, so no delta to build
+                return (null, (plainAdded, plainUpdated, index.Count));
+            }
             var (a, u, delta) = index.UpsertLogged(items);
             return (delta, (a, u, index.Count));
         }, cancellationToken);

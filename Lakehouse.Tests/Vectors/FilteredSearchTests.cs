@@ -97,6 +97,21 @@ public sealed class FilteredSearchTests
         Assert.Equal(BruteForce(data, new float[Dim], 10, item => item.Year >= 2019 && item.Genre == "folk"), few);
     }
 
+    [Fact]
+    public async Task A_change_to_the_index_is_seen_by_the_next_search_with_a_filter_already_used()
+    {
+        await using var host = new LakehouseFactory();
+        var (client, _) = await IndexAsync(host);
+        var filter = new { must = new[] { new { key = "genre", match = new { value = "jazz" } } } };
+        var spot = Enumerable.Repeat(0.5f, Dim).ToArray();
+        var before = await SearchAsync(client, spot, 3, filter); // the filter's passing items are now kept
+        var item = new { id = "new-jazz", vector = spot, metadata = new { genre = "jazz" } };
+        (await client.PostAsJsonAsync("/v1/vectors/indexes/songs/items", new { items = new[] { item } }, Cancel)).EnsureSuccessStatusCode();
+        Assert.Equal(["new-jazz", .. before[..2]], await SearchAsync(client, spot, 3, filter));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/vectors/indexes/songs/items/new-jazz", Cancel)).StatusCode);
+        Assert.Equal(before, await SearchAsync(client, spot, 3, filter));
+    }
+
     [Theory]
     [InlineData("""{"must":[{"key":"year","range":{}}]}""", "filter.must[0].range needs at least one of gte, gt, lte, lt")]
     [InlineData("""{"maybe":[]}""", "filter.maybe is not a part of a filter")]

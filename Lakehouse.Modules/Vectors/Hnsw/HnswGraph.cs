@@ -333,8 +333,34 @@ internal sealed class HnswGraph
             var count = Math.Clamp(array[offset], 0, max);
             array.AsSpan(offset + 1, count).CopyTo(into);
             Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref store.Versions[node]) == before) return count;
+            if (Volatile.Read(ref store.Versions[node]) != before) continue;
+            // Upper-level lists are arrays the grown store shares with the one a search started on, so
+            // they can name nodes added after that store was outgrown: past its end, so not there to read.
+            var kept = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if ((uint)into[i] < (uint)store.Capacity) into[kept++] = into[i];
+            }
+            return kept;
         }
+    }
+
+    /// <summary>How many links a node's list at a level holds (a replay checks it before appending).</summary>
+    internal int LinkCount(Store store, int node, int level)
+    {
+        if (level > store.Levels[node]) return 0;
+        var (array, offset) = Locate(store, node, level);
+        return array[offset];
+    }
+
+    /// <summary>Keeps the first <paramref name="kept"/> links of a node's list at a level and appends <paramref name="tail"/> (a replay, with no other writer).</summary>
+    internal void AppendLinks(Store store, int node, int level, int kept, ReadOnlySpan<int> tail)
+    {
+        var (array, offset) = Locate(store, node, level);
+        Interlocked.Increment(ref store.Versions[node]);
+        tail.CopyTo(array.AsSpan(offset + 1 + kept));
+        array[offset] = kept + tail.Length;
+        Interlocked.Increment(ref store.Versions[node]);
     }
 
     /// <summary>Rewrites a node's list at a level; the caller holds the node's stripe lock.</summary>

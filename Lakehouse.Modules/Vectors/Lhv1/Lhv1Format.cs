@@ -54,11 +54,11 @@ internal static class Lhv1Format
                 var level = store.Levels[slot];
                 writer.Write((byte)(id is null ? 1 : 0));
                 writer.Write(level);
-                WriteText(writer, id);
+                BinaryText.Write(writer, id);
                 // Floats as their exact bits: a round trip gives the same distances.
                 System.Runtime.InteropServices.MemoryMarshal.AsBytes(graph.Vector(slot)).CopyTo(vectorBytes);
                 writer.Write(vectorBytes);
-                WriteText(writer, index.Metadata[slot]);
+                BinaryText.Write(writer, index.Metadata[slot]);
                 for (var l = 0; l <= level; l++)
                 {
                     var count = graph.ReadLinks(store, slot, l, links);
@@ -179,23 +179,11 @@ internal static class Lhv1Format
         return index;
     }
 
-    static void WriteText(BinaryWriter writer, string? text)
-    {
-        if (text is null)
-        {
-            writer.Write(-1);
-            return;
-        }
-        var bytes = Encoding.UTF8.GetBytes(text);
-        writer.Write(bytes.Length);
-        writer.Write(bytes);
-    }
-
     static string? ReadText(BinaryReader reader)
     {
         var length = reader.ReadInt32();
         if (length == -1) return null;
-        if (length < 0 || length > 64 << 20) throw new InvalidDataException($"a text of {length} bytes");
+        if (length < 0 || length > BinaryText.MaxBytes) throw new InvalidDataException($"a text of {length} bytes");
         return Encoding.UTF8.GetString(reader.ReadBytes(length) is { } bytes && bytes.Length == length ? bytes : throw new EndOfStreamException());
     }
 

@@ -19,7 +19,6 @@ internal static class DeltaFormat
     static readonly byte[] Magic = "LHVD"u8.ToArray();
     const int FormatVersion = 1;
     const int MaxHeaderBytes = 64 * 1024;
-    const int MaxText = 64 << 20;
 
     sealed record Header(int Version, string Index, string Incarnation, int Dim, string Metric, int M, long Sequence,
         int Slots, int EntryNode, int EntryLevel, int Writes, int Frees, int Lists, long BodyBytes);
@@ -35,14 +34,14 @@ internal static class DeltaFormat
             {
                 writer.Write(write.Slot);
                 writer.Write((byte)write.Level);
-                WriteText(writer, write.Id);
+                BinaryText.Write(writer, write.Id);
                 writer.Write(MemoryMarshal.AsBytes(write.Vector.AsSpan())); // exact bits: a replay gives the same distances
-                WriteText(writer, write.Metadata);
+                BinaryText.Write(writer, write.Metadata);
             }
             foreach (var free in delta.Frees)
             {
                 writer.Write(free.Slot);
-                WriteText(writer, free.Id);
+                BinaryText.Write(writer, free.Id);
             }
             foreach (var list in delta.Lists)
             {
@@ -115,18 +114,6 @@ internal static class DeltaFormat
         return new VectorDelta(header.Sequence, header.Incarnation, header.Slots, header.EntryNode, header.EntryLevel, writes, frees, lists);
     }
 
-    static void WriteText(BinaryWriter writer, string? text)
-    {
-        if (text is null)
-        {
-            writer.Write(-1);
-            return;
-        }
-        var bytes = Encoding.UTF8.GetBytes(text);
-        writer.Write(bytes.Length);
-        writer.Write(bytes);
-    }
-
     /// <summary>Reads the body's little-endian fields; running past the end is an InvalidDataException.</summary>
     ref struct SpanReader(ReadOnlySpan<byte> span)
     {
@@ -152,7 +139,7 @@ internal static class DeltaFormat
         {
             var length = Int();
             if (length == -1) return null;
-            if (length is < 0 or > MaxText) throw new InvalidDataException($"a text of {length} bytes");
+            if (length is < 0 or > BinaryText.MaxBytes) throw new InvalidDataException($"a text of {length} bytes");
             return Encoding.UTF8.GetString(Bytes(length));
         }
     }

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using Lakehouse.Common;
+
+namespace Lakehouse.Bench;
+
+/// <summary>
+/// Vectors meeting tables, through the REST API: an index built from a 100k-row query
+/// (items:from-sql over a Parquet file with a FLOAT[128] column, as another tool would write it)
+/// against the REST batch upsert of the same rows in batches of the same size; and a k=10 search
+/// through SQL's vector_search against the REST search with the same vector, timed in turns.
+/// </summary>
+public static class VectorSqlBench
+{
+    const string Workload = "vectorsql";
+    const int Dim = 128;
+    const int Batch = 10_000; // IndexFromSql's batch size
+
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var rows = options.Quick ? 20_000 : 100_000;
+        await using var host = await HostProcess.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(10) };
+
+        var parquet = Path.Combine(host.Root, "embeddings.parquet");
+        using (var duck = DuckDb.OpenInMemory())
+        using (var command = duck.CreateCommand())
+        {
+            command.CommandText = $"""
+                COPY (SELECT 'd' || i AS doc_id, list_transform(range({Dim}), x -> (random() * 2 - 1)::FLOAT) AS embedding, 'title ' || i AS title
+                      FROM range({rows}) t(i) ORDER BY i) TO '{parquet}' (FORMAT parquet)
+                """;
+            command.ExecuteNonQuery();
+        }
+        (await http.PutAsync("/v1/storage/objects/external/embeddings.parquet", new ByteArrayContent(await File.ReadAllBytesAsync(parquet)))).EnsureSuccessStatusCode();
+        (await http.PutAsJsonAsync("/v1/catalog/datasets/docs", new { files = new[] { "external/embeddings.parquet" } })).EnsureSuccessStatusCode();
+        foreach (var name in new[] { "from_sql", "from_rest" }) (await http.PostAsJsonAsync("/v1/vectors/indexes", new { name, dim = Dim, metric = "l2" })).EnsureSuccessStatusCode();
+
+        // The REST side's bodies are made before the clock starts: the client's JSON is not ours to time.
+        var bodies = new List<byte[]>();
+        using (var duck = DuckDb.OpenInMemory())
+        using (var command = duck.CreateCommand())
+        {
+            command.CommandText = $"SELECT doc_id, embedding::VARCHAR, title FROM read_parquet('{parquet}')";
+            using var reader = command.ExecuteReader();
+            var body = new StringBuilder();
+            var inBody = 0;
+            while (reader.Read())
+            {
+                body.Append(inBody == 0 ? "{\"items\":[" : ",");
+                body.Append("{\"id\":\"").Append(reader.GetString(0)).Append("\",\"vector\":").Append(reader.GetString(1)).Append(",\"metadata\":{\"title\":\"").Append(reader.GetString(2)).Append("\"}}");
+                if (++inBody == Batch)
+                {
+                    bodies.Add(Encoding.UTF8.GetBytes(body.Append("]}").ToString()));
+                    body.Clear();
+                    inBody = 0;
+                }
+            }
+            if (inBody > 0) bodies.Add(Encoding.UTF8.GetBytes(body.Append("]}").ToString()));
+        }
+
+        var clock = Stopwatch.StartNew();
+        foreach (var body in bodies)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            (await http.PostAsync("/v1/vectors/indexes/from_rest/items", content)).EnsureSuccessStatusCode();
+        }
+        var rest = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var built = await http.PostAsJsonAsync("/v1/vectors/indexes/from_sql/items:from-sql", new { sql = "SELECT doc_id AS id, embedding AS vector, title FROM docs" });
+        var fromSql = clock.Elapsed.TotalSeconds;
+        if (!built.IsSuccessStatusCode) throw new InvalidOperationException(await built.Content.ReadAsStringAsync());
+        Report.Figure(Workload, $"index_from_sql_{rows / 1000}k_s", fromSql, "rest_batch_upsert_s", rest, lowerIsBetter: true);
+
+        var random = new Random(3);
+        var queries = Enumerable.Range(0, 50).Select(_ => Enumerable.Range(0, Dim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray();
+        var next = 0;
+        var (sql, search) = await Timing.PairedMediansAsync(options.Quick ? 100 : 400,
+            () => Timing.SqlAsync(http, $"SELECT * FROM vector_search('from_sql', [{string.Join(",", queries[next % queries.Length].Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}], 10)"),
+            async () => (await http.PostAsJsonAsync("/v1/vectors/indexes/from_sql/search", new { vector = queries[next++ % queries.Length], k = 10 })).EnsureSuccessStatusCode(),
+            warmUps: 20);
+        Report.Figure(Workload, "vector_search_sql_k10_ms", sql, "rest_search_k10_ms", search, lowerIsBetter: true);
+        Report.Figure(Workload, "vector_search_sql_added_ms", sql - search, "budget_ms", 1, lowerIsBetter: true);
+    }
+}
