@@ -9,7 +9,7 @@ namespace Lakehouse.Bench;
 /// Our HNSW on 100,000 clustered 128-d vectors (100 Gaussian clusters), M=16, ef_construction=200:
 /// build rate on all cores, recall@10 against exact brute force (computed in this run, which is
 /// also the speed anchor at recall 1.0), single-thread queries/s at recall ≥ 0.95, memory per
-/// vector against the raw floats + links, and LHV1 save/load. hnswlib runs on the same data in the
+/// vector against the raw floats + links, filtered search at 10% and 1% selectivity, and LHV1 save/load. hnswlib runs on the same data in the
 /// same run as a peer process (tools/hnswlib-bench); docs/dependencies.md's figures stand in if it cannot.
 /// </summary>
 public static class VectorsBench

@@ -69,6 +69,22 @@ public sealed class ConsoleTests
 
             // The history keeps what ran.
             await Expect(page.Locator("#sql-history")).ToContainTextAsync("SELECT name, age FROM people ORDER BY age");
+
+            // Delete from the keyboard, after a confirmation.
+            await page.ClickAsync("#tab-datasets");
+            await page.FocusAsync("#dataset-list tbody tr[data-name=people]");
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(page.Locator("#detail-name")).ToHaveTextAsync("people");
+            await page.ClickAsync("#detail-delete");
+            await Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("Delete dataset \"people\"");
+            await page.ClickAsync("#confirm-ok");
+            await Expect(page.Locator("#dataset-list tbody tr")).ToHaveCountAsync(0);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await host.Client.GetAsync("/v1/catalog/datasets/people", Cancel)).StatusCode);
+
+            // Health and the process's metrics.
+            await page.ClickAsync("#tab-health");
+            await Expect(page.Locator("#health-body")).ToContainTextAsync("\"status\": \"ok\"");
+            await Expect(page.Locator("#metrics")).ToContainTextAsync("lakehouse_ingest_rows");
         });
         // The browser itself logs each refused request ("Failed to load resource … 400"): the two refusals above, nothing else.
         Assert.DoesNotContain(browser.Errors, e => !e.Contains("status of 400", StringComparison.Ordinal));
