@@ -84,5 +84,10 @@ public static class VectorSqlBench
             warmUps: 20);
         Report.Figure(Workload, "vector_search_sql_k10_ms", sql, "rest_search_k10_ms", search, lowerIsBetter: true);
         Report.Figure(Workload, "vector_search_sql_added_ms", sql - search, "budget_ms", 1, lowerIsBetter: true);
+        // What any statement costs through POST /v1/sql here, for scale.
+        var (selectOne, searchAgain) = await Timing.PairedMediansAsync(options.Quick ? 100 : 400, () => Timing.SqlAsync(http, "SELECT 1"),
+            async () => (await http.PostAsJsonAsync("/v1/vectors/indexes/from_sql/search", new { vector = queries[next++ % queries.Length], k = 10 })).EnsureSuccessStatusCode(),
+            warmUps: 20);
+        Report.Figure(Workload, "select_1_ms", selectOne, "rest_search_k10_ms", searchAgain, lowerIsBetter: true);
     }
 }
