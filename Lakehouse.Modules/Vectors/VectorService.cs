@@ -81,7 +81,7 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
         var parameters = IndexParams.Validate(request.Name, request.Dim, request.Metric, request.M, request.EfConstruction, request.EfSearch);
         await EnsureLoadedAsync();
         var index = new VectorIndex(parameters);
-        var persisted = new Persisted(index, new IndexLog(0, 0));
+        var persisted = new Persisted(index, new IndexLog(0));
         lock (_registry)
         {
             if (!_indexes.TryAdd(parameters.Name, persisted)) throw ProblemException.Conflict($"Vector index '{parameters.Name}' already exists.");

@@ -9,13 +9,11 @@ namespace Lakehouse.Vectors.Log;
 /// the graph; at 0.15 a restart at 1M vectors measured 1.3–1.9× the snapshot alone); the floor keeps
 /// small indexes from being rewritten whole every few batches.
 /// </summary>
-internal sealed class IndexLog(long snapshotSequence, long snapshotBytes)
+internal sealed class IndexLog(long snapshotBytes)
 {
     readonly Lock _lock = new();
     readonly List<(long Sequence, long Bytes)> _deltas = [];
     long _snapshotBytes = snapshotBytes;
-
-    public long SnapshotSequence { get; private set; } = snapshotSequence;
 
     public void Logged(long sequence, long bytes)
     {
@@ -29,7 +27,6 @@ internal sealed class IndexLog(long snapshotSequence, long snapshotBytes)
         {
             var folded = _deltas.Where(d => d.Sequence <= sequence).Select(d => d.Sequence).ToList();
             _deltas.RemoveAll(d => d.Sequence <= sequence);
-            SnapshotSequence = sequence;
             _snapshotBytes = snapshotBytes;
             return folded;
         }

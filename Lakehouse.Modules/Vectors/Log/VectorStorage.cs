@@ -92,7 +92,7 @@ internal sealed class VectorStorage(IObjectStore store, ILogger<VectorStorage> l
                 return null;
             }
         }
-        var log = new IndexLog(index.ChangeSequence, snapshot.Size);
+        var log = new IndexLog(snapshot.Size);
         logged.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var (_, info) in logged.Where(d => d.Sequence <= index.ChangeSequence))
         {
