@@ -67,7 +67,14 @@ internal static class HostExtensions
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = IsNotAHealthProbe).AddSource(Telemetry.ActivitySourceName));
         // OTLP export switches on the standard way: when OTEL_EXPORTER_OTLP_ENDPOINT is set (the other
         // OTEL_* variables then apply as the OpenTelemetry spec says).
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) telemetry.UseOtlpExporter();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            // Without retry the exporter drops a batch whose export failed once (collector restarting, a busy
+            // moment): a span of a trace then goes missing. Retry from memory is on unless the operator says
+            // otherwise, as .NET Aspire sets it for its services.
+            builder.Configuration["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] ??= "in_memory";
+            telemetry.UseOtlpExporter();
+        }
         return builder;
     }
 

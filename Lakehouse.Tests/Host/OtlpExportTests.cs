@@ -23,4 +23,18 @@ public sealed class OtlpExportTests
                 && collector.Received.Any(r => r.Path == "/v1/metrics" && r.Body.Contains("lakehouse.query.duration", StringComparison.Ordinal)),
             () => "the query's span and duration at the collector");
     }
+
+    [Fact]
+    public async Task A_refused_trace_export_is_retried_so_the_span_still_arrives()
+    {
+        await using var collector = await OtlpReceiver.StartAsync(refuseOnce: "/v1/sql");
+        await using var host = new LakehouseFactory();
+        foreach (var (key, value) in collector.Settings) host.HostSettings[key] = value;
+        var response = await host.CreateClient().PostAsJsonAsync("/v1/sql", new { sql = "SELECT 41" }, Cancel);
+        response.EnsureSuccessStatusCode();
+
+        await Polling.UntilAsync(
+            () => collector.Received.Any(r => r.Path == "/v1/traces" && r.Body.Contains("/v1/sql", StringComparison.Ordinal)),
+            () => "the query's span at the collector after its first export was refused");
+    }
 }

@@ -33,17 +33,22 @@ public sealed class OtlpReceiver : IAsyncDisposable
         ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
     };
 
-    public static async Task<OtlpReceiver> StartAsync()
+    /// <summary>Starts one; it answers 503 to the first export that holds <paramref name="refuseOnce"/>, as a collector that is restarting would.</summary>
+    public static async Task<OtlpReceiver> StartAsync(string? refuseOnce = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var receiver = new OtlpReceiver(builder.Build());
+        var refused = 0;
         receiver._app.MapPost("/v1/{signal}", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
-            receiver.Received.Add((context.Request.Path, Encoding.Latin1.GetString(body.ToArray())));
+            var text = Encoding.Latin1.GetString(body.ToArray());
+            if (refuseOnce is not null && text.Contains(refuseOnce, StringComparison.Ordinal) && Interlocked.Exchange(ref refused, 1) == 0)
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            receiver.Received.Add((context.Request.Path, text));
             return Results.Ok();
         });
         await receiver._app.StartAsync();
