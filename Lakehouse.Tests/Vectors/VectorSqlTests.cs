@@ -52,6 +52,8 @@ public sealed class VectorSqlTests
         Assert.Equal(expected, Rows(await client.SqlOkAsync("SELECT * FROM vector_search('docs', (SELECT [0.5, 0.25, 0.125, 1.0]::FLOAT[]), 7) ORDER BY distance")));
         Assert.Equal(expected, Rows(await client.SqlOkAsync(
             "SELECT v.* FROM (SELECT [0.5, 0.25, 0.125, 1.0]::FLOAT[4] AS q) t, vector_search('docs', t.q, 7) v ORDER BY v.distance")));
+        // As text, the form that spares DuckDB binding one constant per number.
+        Assert.Equal(expected, Rows(await client.SqlOkAsync("SELECT * FROM vector_search('docs', '[0.5, 0.25, 0.125, 1.0]', 7)")));
     }
 
     [Fact]
