@@ -22,7 +22,8 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
     // ~370 MB of RSS on the bench file), so it is raised only as far as this file's longest record needs.
     const int DefaultMaxLineBytes = 2 * 1024 * 1024;
 
-    public async Task<IReadOnlyList<string>> ConvertAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
+    /// <summary>Writes the Parquet file; returns the types it was written with (a column DuckDB refused is VARCHAR) and the rows DuckDB wrote, when known.</summary>
+    public async Task<(IReadOnlyList<string> Types, long? Rows)> ConvertAsync(string csvPath, string parquetPath, CsvShape shape, IReadOnlyList<string> types,
         IngestOptions options, CancellationToken cancellationToken)
     {
         if (options.SkipLines > 0) BlankSkippedLines(csvPath, shape.SkippedBytes);
@@ -36,8 +37,12 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
                 await using var duck = DuckDb.OpenScratch();
                 if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
                 if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
-                await duck.ExecuteAsync(CopySql(csvPath, parquetPath, shape, current, options, maxLineBytes), cancellationToken);
-                return current;
+                await using var copy = duck.CreateCommand();
+                copy.CommandText = CopySql(csvPath, parquetPath, shape, current, options, maxLineBytes);
+                // For a COPY, DuckDB's count of changed rows is the number of rows it wrote; DuckDB.NET
+                // hands it over as an int, so past int.MaxValue rows it is not known here.
+                var rows = await copy.ExecuteNonQueryAsync(cancellationToken);
+                return (current, shape.Rows < int.MaxValue ? rows : null);
             }
             catch (DuckDBException e) when (e.Message.StartsWith("Conversion Error", StringComparison.Ordinal) && Widen(current, names, e.Message))
             {

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Frozen;
 
 namespace Lakehouse.Ingest;
 
@@ -110,6 +111,9 @@ internal static class ValueTypes
     }
 
     static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    /// <summary>The types a column can be inferred as; Parquet gives each back under the same DuckDB name (tested).</summary>
+    public static readonly FrozenSet<string> RoundTripExactly = FrozenSet.ToFrozenSet(["VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP"], StringComparer.Ordinal);
 
     /// <summary>The type a column gets from the intersection of its values' masks.</summary>
     public static string ColumnType(TypeMask mask, bool sawValue) =>

@@ -81,6 +81,14 @@ public abstract class IngestContractTests
         Assert.Null(rows[1].GetValueOrDefault("rating"));
         Assert.Equal(new DateTime(2000, 2, 29), ToDateTime(rows[1]["born"]));
         Assert.Equal(new DateTime(2024, 1, 2, 10, 0, 0, 250), ToDateTime(rows[1]["seen"]));
+
+        // The ingest reports the schema without reading the footer back: it must be what the footer says.
+        using var stored = new TempFolder();
+        var path = Path.Combine(stored.Path, "stored.parquet");
+        await File.WriteAllBytesAsync(path, await client.GetByteArrayAsync("/v1/storage/objects/" + result.GetProperty("file").GetProperty("key").GetString(), Cancel), Cancel);
+        var footer = await Lakehouse.Catalog.ParquetFooter.ReadAsync(path, Cancel);
+        Assert.Equal(footer.Schema.Select(c => (c.Name, c.Type, c.Nullable)),
+            result.GetProperty("schema").EnumerateArray().Select(c => (c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!, c.GetProperty("nullable").GetBoolean())));
     }
 
     static DateTime ToDateTime(object? value) => value switch
