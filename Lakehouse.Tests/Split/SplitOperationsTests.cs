@@ -46,6 +46,7 @@ public sealed class SplitOperationsTests
     {
         using var root = new TempFolder();
         await using var collector = await OtlpReceiver.StartAsync();
+        OtlpReceiver.EnableSelfDiagnostics(root.Path);
         await using var lakehouse = await SplitDeployment.StartAsync(Shape.Two, new() { ["storage:root"] = Path.Combine(root.Path, "data") }, root.Path, collector.Settings);
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/ingest/traced") { Content = new StringContent("a\n1\n", Encoding.UTF8, "text/csv") };
@@ -54,16 +55,18 @@ public sealed class SplitOperationsTests
 
         // Spans carry the trace id as 16 raw bytes: both processes exported spans of this one trace.
         var idBytes = Encoding.Latin1.GetString(Convert.FromHexString(traceId));
-        foreach (var service in new[] { "lakehouse-ingest-query-vectors", "lakehouse-storage-catalog" })
+        string[] services = ["lakehouse-ingest-query-vectors", "lakehouse-storage-catalog"];
+        string Exports() => $"{collector.Describe(services)}\n{OtlpReceiver.SelfDiagnostics(root.Path)}";
+        foreach (var service in services)
         {
             await Polling.UntilAsync(
                 () => collector.Received.Any(r => r.Path == "/v1/traces" && r.Body.Contains(service, StringComparison.Ordinal) && r.Body.Contains(idBytes, StringComparison.Ordinal)),
-                () => $"a span of trace {traceId} from {service}");
+                () => $"a span of trace {traceId} from {service} ({Exports()})");
         }
         // On the catalog's side, among them the commit the ingest made.
         await Polling.UntilAsync(
             () => collector.Received.Any(r => r.Body.Contains("lakehouse-storage-catalog", StringComparison.Ordinal) && r.Body.Contains(idBytes, StringComparison.Ordinal)
                 && r.Body.Contains("/commits", StringComparison.Ordinal)),
-            () => $"the commit's span of trace {traceId} from the catalog");
+            () => $"the commit's span of trace {traceId} from the catalog ({Exports()})");
     }
 }
