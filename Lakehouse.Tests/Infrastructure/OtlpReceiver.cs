@@ -25,16 +25,11 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public string Endpoint => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 
-    /// <summary>
-    /// The OTEL_* settings that point a host's exporter here, exporting at once. This receiver shares the test
-    /// process with every other test, so it may answer late while they keep the cores busy; the exporter gives
-    /// up on a batch (retries included) after its time-out, so that is set to the tests' own minute.
-    /// </summary>
+    /// <summary>The OTEL_* settings that point a host's exporter here, exporting at once.</summary>
     public Dictionary<string, string> Settings => new()
     {
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Endpoint,
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-        ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "60000",
         ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
         ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
     };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -48,13 +49,19 @@ public sealed class SplitOperationsTests
         await using var collector = await OtlpReceiver.StartAsync();
         OtlpReceiver.EnableSelfDiagnostics(root.Path);
         await using var lakehouse = await SplitDeployment.StartAsync(Shape.Two, new() { ["storage:root"] = Path.Combine(root.Path, "data") }, root.Path, collector.Settings);
-        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/ingest/traced") { Content = new StringContent("a\n1\n", Encoding.UTF8, "text/csv") };
-        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01");
-        Assert.Equal(HttpStatusCode.Created, (await lakehouse.Client("ingest-query-vectors").SendAsync(request, Cancel)).StatusCode);
+        // The request is sent inside a span of the test's own trace, as a traced client sends it: HttpClient
+        // passes the trace on in a traceparent header. (A header set by hand is not enough: while another test's
+        // in-process host is alive, its tracer instruments this process's HttpClient too and replaces the header
+        // with a trace of its own.)
+        var traceId = ActivityTraceId.CreateRandom();
+        using (new Activity("test client").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        {
+            var response = await lakehouse.Client("ingest-query-vectors").PostAsync("/v1/ingest/traced", new StringContent("a\n1\n", Encoding.UTF8, "text/csv"), Cancel);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
 
         // Spans carry the trace id as 16 raw bytes: both processes exported spans of this one trace.
-        var idBytes = Encoding.Latin1.GetString(Convert.FromHexString(traceId));
+        var idBytes = Encoding.Latin1.GetString(Convert.FromHexString(traceId.ToHexString()));
         string[] services = ["lakehouse-ingest-query-vectors", "lakehouse-storage-catalog"];
         string Exports() => $"{collector.Describe(services)}\n{OtlpReceiver.SelfDiagnostics(root.Path)}";
         foreach (var service in services)
