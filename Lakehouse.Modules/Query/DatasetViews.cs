@@ -15,18 +15,17 @@ namespace Lakehouse.Query;
 /// </summary>
 internal sealed class DatasetViews
 {
-    /// <summary>Each dataset's current version, and the local paths of every kept version's files (the current one's included).</summary>
-    readonly ConcurrentDictionary<string, (long Version, IReadOnlyDictionary<long, IReadOnlyList<string>> Versions)> _views = new(StringComparer.Ordinal);
     readonly Lock _apply = new();
     readonly ICatalog _catalog;
     readonly QueryEngine _engine;
+    readonly DatasetFileLists _lists;
     readonly ParquetFiles _files;
     readonly LoadOnce _started;
     readonly ConcurrentDictionary<string, bool> _behind = new(StringComparer.Ordinal);
 
-    public DatasetViews(ICatalog catalog, QueryEngine engine, ParquetFiles files)
+    public DatasetViews(ICatalog catalog, QueryEngine engine, DatasetFileLists lists, ParquetFiles files)
     {
-        (_catalog, _engine, _files) = (catalog, engine, files);
+        (_catalog, _engine, _lists, _files) = (catalog, engine, lists, files);
         // Subscribed first, so no change between the start-up pass and now is missed (a newer version wins).
         catalog.OnChanged(change => FollowAsync(change.Name, change.Manifest));
         _started = new LoadOnce(async () =>
@@ -80,14 +79,13 @@ internal sealed class DatasetViews
             lock (_apply)
             {
                 _engine.DropView(name);
-                if (_views.TryRemove(name, out var gone)) _engine.DropVersionViews(name, gone.Versions.Keys);
+                _lists.Remove(name);
             }
             return;
         }
         // Every kept version, the current one included, is readable as dataset_at(name, version). A
-        // version's files never change, so only versions new since the last change are fetched and
-        // get a view: an append costs one view, not one per kept version.
-        var known = _views.TryGetValue(name, out var before) ? before.Versions : new Dictionary<long, IReadOnlyList<string>>();
+        // version's files never change, so only the files of versions new since the last change are fetched.
+        var known = _lists.TryGet(name, out var before) ? before.Versions : new Dictionary<long, IReadOnlyList<string>>();
         var fresh = new[] { manifest.AsVersion() }.Concat(manifest.History ?? []).Where(v => !known.ContainsKey(v.Version)).ToList();
         // Kept versions share most of their files: each file is made local once, not once per version.
         var keys = fresh.SelectMany(v => v.Files.Select(f => f.Key)).Distinct(StringComparer.Ordinal).ToList();
@@ -100,13 +98,24 @@ internal sealed class DatasetViews
         lock (_apply)
         {
             // The start-up pass and a change notification may race: the newer version wins.
-            if (_views.TryGetValue(name, out var current) && current.Version > manifest.Version) return;
-            var existing = current.Versions ?? new Dictionary<long, IReadOnlyList<string>>();
-            _engine.SetView(name, versions[manifest.Version]);
-            foreach (var (version, paths) in versions.Where(v => !existing.ContainsKey(v.Key))) _engine.SetVersionView(name, version, paths);
-            _engine.DropVersionViews(name, existing.Keys.Where(v => !versions.ContainsKey(v)));
-            _views[name] = (manifest.Version, versions);
+            var hasView = _lists.TryGet(name, out var current);
+            if (hasView && current.Current > manifest.Version) return;
+            // Queries bound from here on read the new version: the view asks for its files whenever a query
+            // is bound, so a change is no more than this. Only a new dataset needs its view made.
+            _lists.Set(name, manifest.Version, versions);
+            if (!hasView)
+            {
+                try
+                {
+                    _engine.SetView(name);
+                }
+                catch
+                {
+                    _lists.Remove(name); // so that the next attempt makes the view
+                    throw;
+                }
+            }
         }
-        _files.Evict(_views.Values.SelectMany(v => v.Versions.Values.SelectMany(paths => paths)).ToHashSet(StringComparer.Ordinal));
+        _files.Evict(_lists.AllPaths());
     }
 }

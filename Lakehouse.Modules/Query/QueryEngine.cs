@@ -8,7 +8,8 @@ namespace Lakehouse.Query;
 /// <summary>
 /// The one in-process DuckDB database user SQL runs in: locked down at start (only the data and
 /// cache folders readable, no extension installs or loads, configuration frozen), one view per
-/// dataset, and a pool of connections so that queries run concurrently.
+/// dataset and dataset_at() for its kept versions, both reading <see cref="DatasetFileLists"/>, and a
+/// pool of connections so that queries run concurrently.
 /// </summary>
 internal sealed class QueryEngine : IDisposable
 {
@@ -28,7 +29,7 @@ internal sealed class QueryEngine : IDisposable
     readonly Lock _ddl = new();
 
     /// <param name="vectors">The vectors module when this process hosts it: SQL then has vector_search.</param>
-    public QueryEngine(LakehouseConfig config, IReadOnlyList<string> readableFolders, IVectorService? vectors)
+    public QueryEngine(LakehouseConfig config, IReadOnlyList<string> readableFolders, DatasetFileLists datasets, IVectorService? vectors)
     {
         // Each engine gets a private in-memory database (":memory:?cache=shared" would be one per process).
         _primary = DuckDb.OpenInMemory();
@@ -54,38 +55,26 @@ internal sealed class QueryEngine : IDisposable
             _idle.Add(connection);
         }
         Execute(_primary, "SET lock_configuration = true");
-        // Earlier versions of a dataset are views in a schema of their own, "dataset_versions"."name@3";
-        // dataset_at('name', 3) reads one (docs/api.md, time travel).
-        Execute(_primary, $"CREATE SCHEMA {VersionSchema}");
+        datasets.Register(_primary);
+        // dataset_at('name', 3) reads a kept version (docs/api.md, time travel).
         Execute(_primary, $"""
             CREATE MACRO dataset_at(dataset, version) AS TABLE
-            SELECT * FROM query_table('{VersionSchema}."' || replace(dataset, '"', '""') || '@' || CAST(version AS VARCHAR) || '"')
+            SELECT * FROM read_parquet(string_split({DatasetFileLists.Function}(dataset, version), chr(10)))
             """);
         if (vectors is not null) VectorSearchSql.Register(_primary, vectors);
     }
 
-    const string VersionSchema = "dataset_versions";
-
-    /// <summary>Points the view of <paramref name="name"/>'s earlier <paramref name="version"/> at these Parquet files.</summary>
-    public void SetVersionView(string name, long version, IReadOnlyList<string> parquetPaths) =>
-        CreateView($"{VersionSchema}.{DuckDb.Identifier($"{name}@{version}")}", parquetPaths);
-
-    /// <summary>Drops the views of <paramref name="name"/>'s earlier versions that are no longer kept.</summary>
-    public void DropVersionViews(string name, IEnumerable<long> gone)
+    /// <summary>
+    /// Creates view <paramref name="name"/> over the dataset's current files as <see cref="DatasetFileLists"/>
+    /// has them whenever a query is bound. DuckDB binds a view anew for each query, its columns and their
+    /// types included (docs/dependencies.md), so a dataset needs its view made once.
+    /// </summary>
+    public void SetView(string name)
     {
         lock (_ddl)
         {
-            foreach (var version in gone) Execute(_primary, $"DROP VIEW IF EXISTS {VersionSchema}.{DuckDb.Identifier($"{name}@{version}")}");
+            Execute(_primary, $"CREATE OR REPLACE VIEW {DuckDb.Identifier(name)} AS SELECT * FROM read_parquet(string_split({DatasetFileLists.Function}({DuckDb.Literal(name)}, CAST(NULL AS BIGINT)), chr(10)))");
         }
-    }
-
-    /// <summary>Points view <paramref name="name"/> at these Parquet files.</summary>
-    public void SetView(string name, IReadOnlyList<string> parquetPaths) => CreateView(DuckDb.Identifier(name), parquetPaths);
-
-    void CreateView(string qualifiedName, IReadOnlyList<string> parquetPaths)
-    {
-        var files = string.Join(", ", parquetPaths.Select(DuckDb.Literal));
-        lock (_ddl) Execute(_primary, $"CREATE OR REPLACE VIEW {qualifiedName} AS SELECT * FROM read_parquet([{files}])");
     }
 
     public void DropView(string name)

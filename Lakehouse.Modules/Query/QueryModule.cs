@@ -16,7 +16,8 @@ public static class QueryModule
         builder.Services.AddSingleton(services => new ParquetFiles(services.GetRequiredService<IObjectStore>(), config.Query.CacheDir, config.Query.CacheMaxBytes,
             services.GetRequiredService<ILogger<ParquetFiles>>()));
         // DuckDB may read only where the datasets' files are: the storage root, or the cache of copies.
-        builder.Services.AddSingleton(services => new QueryEngine(config, [services.GetRequiredService<ParquetFiles>().Folder],
+        builder.Services.AddSingleton<DatasetFileLists>();
+        builder.Services.AddSingleton(services => new QueryEngine(config, [services.GetRequiredService<ParquetFiles>().Folder], services.GetRequiredService<DatasetFileLists>(),
             config.Hosts(ModuleNames.Vectors) ? services.GetRequiredService<IVectorService>() : null));
         builder.Services.AddSingleton<DatasetViews>();
         builder.Services.AddSingleton<IQueryService, DuckDbQueryService>();

@@ -164,6 +164,11 @@ public abstract class QueryContractTests
         Assert.Equal(3, (await client.SqlOkAsync("SELECT count(*) FROM live")).GetProperty("rows")[0][0].GetInt64());
         await client.IngestOkAsync("live", "c\n9\n", "?mode=replace");
         Assert.Equal(9, (await client.SqlOkAsync("SELECT c FROM live")).GetProperty("rows")[0][0].GetInt64());
+        // The same column name with another type: the view fixes its columns' types, so it must be made again.
+        await client.IngestOkAsync("live", "c\nword\n", "?mode=replace");
+        Assert.Equal("word", (await client.SqlOkAsync("SELECT c FROM live")).GetProperty("rows")[0][0].GetString());
+        Assert.Equal("VARCHAR", (await client.SqlOkAsync("SELECT data_type FROM duckdb_columns() WHERE table_name = 'live'")).GetProperty("rows")[0][0].GetString());
+        Assert.Equal(9, (await client.SqlOkAsync("SELECT c FROM dataset_at('live', 3)")).GetProperty("rows")[0][0].GetInt64());
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/catalog/datasets/live", Cancel)).StatusCode);
         await ProblemAssert.IsProblem(await client.SqlAsync("SELECT * FROM live"), HttpStatusCode.BadRequest, "live");
     }
