@@ -176,6 +176,7 @@ public static partial class ConfigLoader
         Check(config.Vectors.FoldRatio is >= 0 and <= 100, "vectors.fold_ratio must be from 0 to 100 (a share of the snapshot's size).");
         Check(config.Vectors.FoldMaxDeltas >= 1, "vectors.fold_max_deltas must be at least 1.");
         Check(config.Query.Threads >= 0, "query.threads must be 0 (all cores) or more.");
+        Check(config.Ingest.Threads >= 0, "ingest.threads must be 0 (all cores) or more.");
         Check(config.Log.Level is "trace" or "debug" or "info" or "warn" or "warning" or "error", $"log.level \"{config.Log.Level}\" must be trace, debug, info, warn or error.");
         foreach (var key in config.Auth.Keys)
         {

@@ -80,6 +80,12 @@ public sealed class IngestSection
 {
     public long MaxIngestBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>DuckDB's memory_limit while converting a CSV ("" = DuckDB's default).</summary>
+    public string MemoryLimit { get; set; } = "";
+
+    /// <summary>DuckDB's worker threads while converting a CSV (0 = one per core).</summary>
+    public long Threads { get; set; }
+
     [TomlExtensionData]
     public IDictionary<string, object?>? Unknown { get; set; }
 }

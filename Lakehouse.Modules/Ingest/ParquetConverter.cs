@@ -35,8 +35,8 @@ internal sealed class ParquetConverter(LakehouseConfig config, ILogger<ParquetCo
             try
             {
                 await using var duck = DuckDb.OpenScratch();
-                if (config.Query.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Query.Threads}", cancellationToken);
-                if (config.Query.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Query.MemoryLimit)}", cancellationToken);
+                if (config.Ingest.Threads > 0) await duck.ExecuteAsync($"SET threads = {config.Ingest.Threads}", cancellationToken);
+                if (config.Ingest.MemoryLimit.Length > 0) await duck.ExecuteAsync($"SET memory_limit = {DuckDb.Literal(config.Ingest.MemoryLimit)}", cancellationToken);
                 await using var copy = duck.CreateCommand();
                 copy.CommandText = CopySql(csvPath, parquetPath, shape, current, options, maxLineBytes);
                 // For a COPY, DuckDB's count of changed rows is the number of rows it wrote; DuckDB.NET

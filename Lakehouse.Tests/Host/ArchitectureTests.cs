@@ -36,6 +36,30 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void Each_module_reads_only_its_own_config_section()
+    {
+        var owners = new Dictionary<Type, string>
+        {
+            [typeof(StorageSection)] = "Storage",
+            [typeof(S3Section)] = "Storage",
+            [typeof(CatalogSection)] = "Catalog",
+            [typeof(IngestSection)] = "Ingest",
+            [typeof(QuerySection)] = "Query",
+            [typeof(VectorsSection)] = "Vectors",
+        };
+        var types = typeof(ModuleNames).Assembly.GetTypes().Where(t => !t.IsNested && ModuleOf(t) is { } m && AllowedDependencies.ContainsKey(m)).ToList();
+        var readers = types.Where(type => TypeReferences.Of(type).Contains(typeof(IngestSection))).ToList();
+        Assert.NotEmpty(readers); // the check can see a section being read
+        var violations = types
+            .SelectMany(type => TypeReferences.Of(type)
+                .Where(used => owners.TryGetValue(used, out var owner) && owner != ModuleOf(type))
+                .Select(used => $"{type.FullName} reads [{used.Name}]"))
+            .Distinct()
+            .ToList();
+        Assert.Empty(violations);
+    }
+
+    [Fact]
     public void The_type_reading_sees_what_a_method_body_uses()
     {
         // A check that finds nothing must be able to: CsvIngestor uses the catalog's façade only inside method bodies too.

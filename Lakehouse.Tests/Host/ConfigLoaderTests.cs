@@ -60,6 +60,9 @@ public sealed class ConfigLoaderTests
             [storage]
             backend = "s3"
             max_put_bytes = 1024
+            [ingest]
+            threads = 1
+            memory_limit = "1GB"
             [auth]
             keys = [{ key = "k1", role = "read_only" }]
             """);
@@ -69,6 +72,8 @@ public sealed class ConfigLoaderTests
         Assert.False(config.NeedsRemote(ModuleNames.Storage));
         Assert.Equal("s3", config.Storage.Backend);
         Assert.Equal(1024, config.Storage.MaxPutBytes);
+        Assert.Equal((1, "1GB"), (config.Ingest.Threads, config.Ingest.MemoryLimit));
+        Assert.Equal((0, ""), (config.Query.Threads, config.Query.MemoryLimit)); // each module has its own
         Assert.Equal("read_only", Assert.Single(config.Auth.Keys).Role);
     }
 
@@ -153,6 +158,7 @@ public sealed class ConfigLoaderTests
     [InlineData("STORAGE:BACKEND", "ftp", "storage.backend")]
     [InlineData("HOST:MODULES", "storage,warehouse", "warehouse")]
     [InlineData("QUERY:TIMEOUT", "soon", "query.timeout")]
+    [InlineData("INGEST:THREADS", "-1", "ingest.threads")]
     public void Bad_overrides_are_refused_with_the_key(string key, string value, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => Load(null, (key, value)));
