@@ -33,7 +33,10 @@ internal sealed class CsvScanner
     readonly bool _header;
     byte _delimiter;
     SearchValues<byte>? _fieldEnd;
-    byte[] _buffer = new byte[4 << 20];
+    // Grows to what the upload's chunks need (Feed). Starting at the chunk size (4 MiB) gave every small
+    // ingest a zeroed large-object allocation (0.1 ms), and 300 such allocations in a scratch program
+    // ~145 gen2 collections, with the workstation and the server GC alike.
+    byte[] _buffer = new byte[64 * 1024];
     int _length;
     bool _started;
     long _line = 1;
