@@ -36,6 +36,7 @@ internal sealed class DatasetFileLists
         {
             for (ulong row = 0; row < rows; row++)
             {
+                if (!arguments[0].IsValid(row)) throw ProblemException.BadRequest("dataset_at needs a dataset name, not NULL.");
                 var version = arguments[1].IsValid(row) ? arguments[1].GetValue<long>(row) : (long?)null;
                 result.WriteValue(string.Join('\n', Paths(arguments[0].GetValue<string>(row), version)), row);
             }

@@ -177,7 +177,9 @@ public sealed class IcebergTableTests(S3TestServer s3)
             Assert.Equal($"[{v},\"{new string('x', v)}\"]", (await client.SqlOkAsync($"SELECT * FROM dataset_at('t', {v})")).GetProperty("rows")[0].GetRawText());
         }
         Assert.Equal("[4]", (await client.SqlOkAsync("SELECT a FROM t")).GetProperty("rows")[0].GetRawText());
-        await ProblemAssert.IsProblem(await client.SqlAsync("SELECT * FROM dataset_at('t', 1)"), HttpStatusCode.BadRequest, "t@1");
+        await ProblemAssert.IsProblem(await client.SqlAsync("SELECT * FROM dataset_at('t', 1)"), HttpStatusCode.BadRequest, "the kept versions are 2, 3, 4");
+        await ProblemAssert.IsProblem(await client.SqlAsync("SELECT * FROM dataset_at('nothing', 1)"), HttpStatusCode.BadRequest, "There is no dataset 'nothing'");
+        await ProblemAssert.IsProblem(await client.SqlAsync("SELECT * FROM dataset_at(NULL, 1)"), HttpStatusCode.BadRequest, "dataset_at needs a dataset name");
         // Version 1 expired: its file is gone; the kept versions' files stay though the current version no longer names them.
         var stored = (await client.JsonAsync("/v1/storage/objects?prefix=datasets/t/")).GetProperty("objects").EnumerateArray().Select(o => o.GetProperty("key").GetString()).ToHashSet();
         Assert.DoesNotContain(files[0], stored);
