@@ -5,9 +5,9 @@ using Lakehouse.Common;
 namespace Lakehouse.Query;
 
 /// <summary>
-/// Keeps one view per catalog dataset: built for every dataset at start, then changed by the
-/// catalog's own change notifications, which complete before the catalog call returns, so the next
-/// query sees an ingest, replace or delete at once. On the filesystem backend views read the
+/// Keeps one view per catalog dataset and the file lists it reads (<see cref="DatasetFileLists"/>):
+/// set for every dataset at start, then changed by the catalog's own change notifications, which
+/// complete before the catalog call returns, so the next query sees an ingest, replace or delete at once. On the filesystem backend views read the
 /// Parquet files in place; otherwise they read the read-through cache. A view that could not follow
 /// its change (S3 did not answer while the cache filled) is marked behind, and every query first
 /// brings the views that are behind up to their catalog version, or is refused with a 503: a query
