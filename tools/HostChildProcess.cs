@@ -42,10 +42,12 @@ public sealed partial class HostChildProcess : IAsyncDisposable
         settings.ToDictionary(s => "LAKEHOUSE__" + s.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant(), s => s.Value);
 
     /// <summary>Starts the host and returns once /health says every module has loaded; <paramref name="onLine"/> sees each line it writes.</summary>
-    public static async Task<HostChildProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, Action<string>? onLine = null)
+    /// <param name="dotnetArguments">What follows "dotnet" on the command line; by default the built host's dll.</param>
+    public static async Task<HostChildProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, Action<string>? onLine = null,
+        IReadOnlyList<string>? dotnetArguments = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lakehouse.Host.dll"));
+        foreach (var argument in dotnetArguments ?? [Path.Combine(AppContext.BaseDirectory, "Lakehouse.Host.dll")]) start.ArgumentList.Add(argument);
         start.Environment["LAKEHOUSE__HOST__BIND"] = "127.0.0.1:0";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
