@@ -64,7 +64,7 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         var started = false;
         try
         {
-            source = RowSource.Start(SqlGate.Prepare(connection, sql), maxRows);
+            source = RowSource.Start(Prepare(connection, sql), maxRows);
             // The first batch is read before the response starts, so that an error or a time-out
             // there is still a proper 400 or 408; blocking calls on this request's thread (a hop to
             // another thread only added latency to small results).
@@ -96,6 +96,25 @@ internal sealed class DuckDbQueryService(QueryEngine engine, DatasetViews views,
         finally
         {
             source?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The statement to run, with its vector_search calls of constants sent to the table function
+    /// (<see cref="ConstantVectorSearchCalls"/>). Should that fail, the text as written is prepared
+    /// instead, so that the error DuckDB reports (its LINE 1 excerpt) quotes the SQL the client sent.
+    /// </summary>
+    DuckDBPreparedStatement Prepare(DuckDBConnection connection, string sql)
+    {
+        var routed = engine.HasVectorSearch ? ConstantVectorSearchCalls.Route(sql) : sql;
+        if (ReferenceEquals(routed, sql)) return SqlGate.Prepare(connection, sql);
+        try
+        {
+            return SqlGate.Prepare(connection, routed);
+        }
+        catch (ProblemException)
+        {
+            return SqlGate.Prepare(connection, sql);
         }
     }
 

@@ -4,8 +4,9 @@ using DuckDB.NET.Native;
 namespace Lakehouse.Query;
 
 /// <summary>
-/// The parts of DuckDB's C API (duckdb.h, 1.5) that DuckDB.NET does not bind, or binds with an
-/// enum that no longer lines up with the C one.
+/// The parts of DuckDB's C API (duckdb.h, 1.5) that DuckDB.NET does not bind, binds with an
+/// enum that no longer lines up with the C one, or binds only for its own handle types (a data
+/// chunk a table function callback is handed is a bare pointer).
 /// </summary>
 internal static unsafe partial class NativeApi
 {
@@ -24,6 +25,21 @@ internal static unsafe partial class NativeApi
 
     [DllImport("duckdb", EntryPoint = "duckdb_prepared_statement_column_logical_type")]
     public static extern DuckDBLogicalType PreparedColumnType(DuckDBPreparedStatement statement, ulong column);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_logical_type_set_alias")]
+    public static extern void SetTypeAlias(DuckDBLogicalType type, [MarshalAs(UnmanagedType.LPUTF8Str)] string alias);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_data_chunk_get_vector")]
+    public static extern IntPtr ChunkVector(IntPtr chunk, ulong column);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_data_chunk_set_size")]
+    public static extern void SetChunkSize(IntPtr chunk, ulong size);
+
+    [DllImport("duckdb", EntryPoint = "duckdb_vector_size")]
+    static extern ulong VectorSizeNative();
+
+    /// <summary>The most rows a data chunk holds (STANDARD_VECTOR_SIZE).</summary>
+    public static readonly int VectorSize = (int)VectorSizeNative();
 
     [DllImport("duckdb", EntryPoint = "duckdb_free")]
     static extern void Free(IntPtr pointer);

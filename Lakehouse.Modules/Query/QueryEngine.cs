@@ -62,7 +62,11 @@ internal sealed class QueryEngine : IDisposable
             SELECT * FROM read_parquet(string_split({DatasetFileLists.Function}(dataset, version), chr(10)))
             """);
         if (vectors is not null) VectorSearchSql.Register(_primary, vectors);
+        HasVectorSearch = vectors is not null;
     }
+
+    /// <summary>Whether SQL has vector_search (this process hosts the vectors module too).</summary>
+    public bool HasVectorSearch { get; }
 
     /// <summary>
     /// Creates view <paramref name="name"/> over the dataset's current files as <see cref="DatasetFileLists"/>

@@ -14,6 +14,8 @@ namespace Lakehouse.Query;
 /// JSON). A scalar function, not a table function, so the vector may be any expression: a literal,
 /// a scalar subquery, a column of a one-row relation. DuckDB.NET cannot read a LIST argument, so
 /// the macro hands the vector over as its text; the options (ef, filter) travel as one JSON object.
+/// Calls whose arguments are all constants take a faster road to the same search
+/// (<see cref="ConstantVectorSearchCalls"/>, <see cref="VectorSearchTableFunction"/>).
 /// Rows come nearest first from a plain scan, but a plan that joins (a subquery's vector) may reorder
 /// them: as anywhere in SQL, ORDER BY distance is what promises an order.
 /// </summary>
@@ -23,31 +25,34 @@ internal static class VectorSearchSql
 
     public static void Register(DuckDBConnection connection, IVectorService vectors)
     {
-        connection.RegisterScalarFunction<string, string, long, string?, string>(Function, (index, vector, k, options) => Search(vectors, index, vector, k, options));
+        connection.RegisterScalarFunction<string, string, long, string?, string>(Function, (index, vector, k, options) => SearchAsJson(vectors, index, vector, k, options));
         using var command = connection.CreateCommand();
         command.CommandText = $$"""
             CREATE MACRO vector_search(index_name, query_vector, k, ef := NULL, filter := NULL) AS TABLE
-            SELECT unnest(from_json({{Function}}(index_name, CAST(query_vector AS VARCHAR), k, CAST(json_object('ef', ef, 'filter', json(filter)) AS VARCHAR)),
+            SELECT unnest(from_json({{Function}}(index_name, CAST(query_vector AS VARCHAR), k, CAST(json_object('ef', ef, 'filter', filter) AS VARCHAR)),
                 '[{"id":"VARCHAR","distance":"FLOAT","metadata":"JSON"}]'), recursive := true)
             """;
         command.ExecuteNonQuery();
+        VectorSearchTableFunction.Register(connection, vectors);
     }
 
-    /// <summary>The hits as a JSON array; a ProblemException's message becomes the query's error.</summary>
-    static string Search(IVectorService vectors, string index, string vectorText, long k, string? options)
+    /// <summary>The macro's search: the hits as a JSON array; a ProblemException's message becomes the query's error.</summary>
+    static string SearchAsJson(IVectorService vectors, string index, string vectorText, long k, string? options)
     {
-        int? ef = null;
-        JsonElement? filter = null;
+        long? ef = null;
+        string? filter = null;
         if (options is not null)
         {
             using var parsed = JsonDocument.Parse(options);
-            if (parsed.RootElement.TryGetProperty("ef", out var efValue) && efValue.ValueKind == JsonValueKind.Number) ef = efValue.TryGetInt32(out var e) ? e : 0;
-            if (parsed.RootElement.TryGetProperty("filter", out var filterValue) && filterValue.ValueKind != JsonValueKind.Null) filter = filterValue.Clone();
+            if (parsed.RootElement.TryGetProperty("ef", out var efValue) && efValue.ValueKind == JsonValueKind.Number) ef = efValue.TryGetInt64(out var e) ? e : 0;
+            // The filter's text arrives as a JSON string (a JSON-typed value, as itself).
+            if (parsed.RootElement.TryGetProperty("filter", out var filterValue) && filterValue.ValueKind != JsonValueKind.Null)
+            {
+                filter = filterValue.ValueKind == JsonValueKind.String ? filterValue.GetString() : filterValue.GetRawText();
+            }
         }
-        if (k is < 1 or > int.MaxValue) throw ProblemException.BadRequest($"vector_search: k must be from 1 to 1000, not {k}.");
-        var found = vectors.Search(index, new SearchRequest(ParseVector(vectorText), (int)k, ef, filter));
         var json = new StringBuilder("[");
-        foreach (var hit in found.Results)
+        foreach (var hit in Search(vectors, index, vectorText, k, ef, filter))
         {
             if (json.Length > 1) json.Append(',');
             json.Append("{\"id\":").Append(JsonSerializer.Serialize(hit.Id))
@@ -55,6 +60,28 @@ internal static class VectorSearchSql
                 .Append(",\"metadata\":").Append(hit.Metadata is { } metadata ? metadata.GetRawText() : "null").Append('}');
         }
         return json.Append(']').ToString();
+    }
+
+    /// <summary>The search both forms of vector_search run, from their arguments as SQL hands them over.</summary>
+    public static IReadOnlyList<SearchHit> Search(IVectorService vectors, string? index, string? vectorText, long? k, long? ef, string? filter)
+    {
+        if (index is null || vectorText is null || k is null) throw ProblemException.BadRequest("vector_search: the index, the vector and k must not be NULL.");
+        if (k is < 1 or > int.MaxValue) throw ProblemException.BadRequest($"vector_search: k must be from 1 to 1000, not {k}.");
+        JsonElement? filterElement = null;
+        if (filter is not null)
+        {
+            try
+            {
+                using var parsed = JsonDocument.Parse(filter);
+                filterElement = parsed.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw ProblemException.BadRequest($"vector_search: filter is not JSON ({e.Message}).");
+            }
+        }
+        var efValue = ef is null ? (int?)null : ef is < int.MinValue or > int.MaxValue ? 0 : (int)ef;
+        return vectors.Search(index, new SearchRequest(ParseVector(vectorText), (int)k, efValue, filterElement)).Results;
     }
 
     /// <summary>A vector from DuckDB's text of a list or array of numbers: "[0.1, 0.2, …]".</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lakehouse.Query;
 using Lakehouse.Tests.Infrastructure;
 
 namespace Lakehouse.Tests.Vectors;
@@ -26,9 +27,9 @@ public sealed class VectorSqlTests
         return client;
     }
 
-    static async Task<List<(string Id, float Distance, string? Metadata)>> RestAsync(HttpClient client, object request)
+    static async Task<List<(string Id, float Distance, string? Metadata)>> RestAsync(HttpClient client, object request, string index = "docs")
     {
-        var response = await client.PostAsJsonAsync("/v1/vectors/indexes/docs/search", request, Cancel);
+        var response = await client.PostAsJsonAsync($"/v1/vectors/indexes/{index}/search", request, Cancel);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
         return [.. body.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.GetProperty("distance").GetSingle(),
             r.GetProperty("metadata").ValueKind == JsonValueKind.Null ? null : r.GetProperty("metadata").GetRawText()))];
@@ -54,6 +55,33 @@ public sealed class VectorSqlTests
             "SELECT v.* FROM (SELECT [0.5, 0.25, 0.125, 1.0]::FLOAT[4] AS q) t, vector_search('docs', t.q, 7) v ORDER BY v.distance")));
         // As text, the form that spares DuckDB binding one constant per number.
         Assert.Equal(expected, Rows(await client.SqlOkAsync("SELECT * FROM vector_search('docs', '[0.5, 0.25, 0.125, 1.0]', 7)")));
+
+        // Constants take the table function's road, anything else the macro's (ConstantVectorSearchCalls).
+        Assert.Contains(VectorSearchTableFunction.Name.ToUpperInvariant(), Plan(await client.SqlOkAsync("EXPLAIN (FORMAT JSON) SELECT * FROM vector_search('docs', [0.5, 0.25, 0.125, 1.0], 7)")), StringComparison.Ordinal);
+        Assert.DoesNotContain(VectorSearchTableFunction.Name.ToUpperInvariant(), Plan(await client.SqlOkAsync("EXPLAIN (FORMAT JSON) SELECT * FROM vector_search('docs', (SELECT [0.5, 0.25, 0.125, 1.0]), 7)")), StringComparison.Ordinal);
+    }
+
+    static string Plan(JsonElement explained) => string.Concat(explained.GetProperty("rows").EnumerateArray().Select(r => r[1].GetString()));
+
+    [Fact]
+    public async Task An_item_without_metadata_is_a_NULL_metadata_on_both_roads()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "bare", dim = 2, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes/bare/items", new { items = new object[] { new { id = "plain", vector = new[] { 1f, 0f } }, new { id = "tagged", vector = new[] { 0f, 1f }, metadata = new { tag = "é" } } } }, Cancel)).EnsureSuccessStatusCode();
+        var rest = await RestAsync(client, new { vector = new[] { 1f, 0f }, k = 2 }, "bare");
+        Assert.Equal([("plain", 0f), ("tagged", 2f)], rest.Select(r => (r.Id, r.Distance)));
+        Assert.Null(rest[0].Metadata);
+        // Metadata is the same JSON value on every road; its text may differ (é or \u00E9, 1.50 or 1.5):
+        // REST and the table function write it from the stored text, the macro after DuckDB's JSON round trip.
+        foreach (var vector in new[] { "[1, 0]", "(SELECT [1, 0])" })
+        {
+            var rows = Rows(await client.SqlOkAsync($"SELECT * FROM vector_search('bare', {vector}, 2) ORDER BY distance"));
+            Assert.Equal(rest.Select(r => (r.Id, r.Distance)), rows.Select(r => (r.Id, r.Distance)));
+            Assert.Null(rows[0].Metadata);
+            Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(rest[1].Metadata!).RootElement, JsonDocument.Parse(rows[1].Metadata!).RootElement), rows[1].Metadata);
+        }
     }
 
     [Fact]
@@ -80,10 +108,18 @@ public sealed class VectorSqlTests
     [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 0)", "k must")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := '{\"must\":[{\"key\":\"team\"}]}')", "filter.must[0]")]
     [InlineData("SELECT * FROM vector_search('docs', 'not a vector', 3)", "list of numbers")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := 'nope')", "filter is not JSON")]
+    [InlineData("SELECT * FROM vector_search('nope', (SELECT [1, 0, 0, 0]), 3)", "nope")]
+    [InlineData("SELECT * FROM vector_search('docs', (SELECT [1, 0]), 3)", "2 dimensions")]
+    [InlineData("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 0)", "k must")]
+    [InlineData("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 3, filter := 'nope')", "filter is not JSON")]
     public async Task A_bad_vector_search_is_a_400_naming_what_is_wrong(string sql, string detail)
     {
         await using var host = new LakehouseFactory();
         var client = await SeededAsync(host);
         await ProblemAssert.IsProblem(await client.SqlAsync(sql), HttpStatusCode.BadRequest, detail);
+        // The error quotes the SQL as sent, never the text it was routed as.
+        var other = await ProblemAssert.IsProblem(await client.SqlAsync(sql + " WHERE no_such_column"), HttpStatusCode.BadRequest, "no_such_column");
+        Assert.DoesNotContain(VectorSearchTableFunction.Name, other, StringComparison.Ordinal);
     }
 }
