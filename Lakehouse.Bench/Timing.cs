@@ -43,22 +43,28 @@ public static class Timing
     /// <summary>The medians of <paramref name="first"/> and <paramref name="second"/>, timed in turns so that the machine's drift hits both alike.</summary>
     public static async Task<(double First, double Second)> PairedMediansAsync(int repeats, Func<Task> first, Func<Task> second, int warmUps = 1)
     {
+        var medians = await MediansInTurnsAsync(repeats, warmUps, first, second);
+        return (medians[0], medians[1]);
+    }
+
+    /// <summary>The median of each action, the actions timed in turns (one run of each per round) so that the machine's drift hits all alike.</summary>
+    public static async Task<double[]> MediansInTurnsAsync(int repeats, int warmUps, params Func<Task>[] actions)
+    {
         for (var i = 0; i < warmUps; i++)
         {
-            await first();
-            await second();
+            foreach (var action in actions) await action();
         }
-        var (a, b) = (new List<double>(), new List<double>());
+        var times = actions.Select(_ => new List<double>()).ToArray();
         for (var i = 0; i < repeats; i++)
         {
-            var clock = Stopwatch.StartNew();
-            await first();
-            a.Add(clock.Elapsed.TotalMilliseconds);
-            clock.Restart();
-            await second();
-            b.Add(clock.Elapsed.TotalMilliseconds);
+            for (var a = 0; a < actions.Length; a++)
+            {
+                var clock = Stopwatch.StartNew();
+                await actions[a]();
+                times[a].Add(clock.Elapsed.TotalMilliseconds);
+            }
         }
-        return (Median(a), Median(b));
+        return [.. times.Select(Median)];
     }
 
     /// <summary>POST /v1/sql and read the whole result (in the format <paramref name="accept"/> asks for), as a client would.</summary>

@@ -81,14 +81,19 @@ public static class VectorSqlBench
         string Literal(float[] vector) => $"[{string.Join(",", vector.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}]";
         async Task Rest() => (await http.PostAsJsonAsync("/v1/vectors/indexes/from_sql/search", new { vector = queries[next++ % queries.Length], k = 10 })).EnsureSuccessStatusCode();
         var turns = options.Quick ? 100 : 400;
-        var (sql, search) = await Timing.PairedMediansAsync(turns,
-            () => Timing.SqlAsync(http, $"SELECT * FROM vector_search('from_sql', {Literal(queries[next % queries.Length])}, 10)"), Rest, warmUps: 20);
+        // The vector as a list literal (as the issue writes it) and as text ('[…]'), and the REST search, in turns.
+        var medians = await Timing.MediansInTurnsAsync(turns, 20,
+            () => Timing.SqlAsync(http, $"SELECT * FROM vector_search('from_sql', {Literal(queries[next % queries.Length])}, 10)"),
+            () => Timing.SqlAsync(http, $"SELECT * FROM vector_search('from_sql', '{Literal(queries[next % queries.Length])}', 10)"),
+            Rest);
+        var (sql, text, search) = (medians[0], medians[1], medians[2]);
         Report.Figure(Workload, "vector_search_sql_k10_ms", sql, "rest_search_k10_ms", search, lowerIsBetter: true);
         Report.Figure(Workload, "vector_search_sql_added_ms", sql - search, "budget_ms", 1, lowerIsBetter: true);
-        // The vector as text ('[…]') skips DuckDB's binding of 128 number constants.
-        var (text, searchForText) = await Timing.PairedMediansAsync(turns,
-            () => Timing.SqlAsync(http, $"SELECT * FROM vector_search('from_sql', '{Literal(queries[next % queries.Length])}', 10)"), Rest, warmUps: 20);
-        Report.Figure(Workload, "vector_search_sql_text_added_ms", text - searchForText, "budget_ms", 1, lowerIsBetter: true);
+        Report.Figure(Workload, "vector_search_sql_text_added_ms", text - search, "budget_ms", 1, lowerIsBetter: true);
+        // A form that must take the general road (the macro): the vector from a scalar subquery.
+        var (subquery, searchForSubquery) = await Timing.PairedMediansAsync(turns,
+            () => Timing.SqlAsync(http, $"SELECT * FROM vector_search('from_sql', (SELECT '{Literal(queries[next % queries.Length])}'), 10)"), Rest, warmUps: 20);
+        Report.Figure(Workload, "vector_search_sql_subquery_added_ms", subquery - searchForSubquery, "budget_ms", 1, lowerIsBetter: true);
         // What any statement costs through POST /v1/sql here, and what DuckDB alone spends on the literal, for scale.
         var (selectOne, searchAgain) = await Timing.PairedMediansAsync(turns, () => Timing.SqlAsync(http, "SELECT 1"), Rest, warmUps: 20);
         Report.Figure(Workload, "select_1_ms", selectOne, "rest_search_k10_ms", searchAgain, lowerIsBetter: true);

@@ -37,8 +37,8 @@ internal static class ConstantVectorSearchCalls
     /// <summary>An unqualified vector_search followed by "(".</summary>
     static bool IsCall(string sql, List<SqlToken> tokens, int i) =>
         tokens[i].Kind == SqlTokenKind.Word && tokens[i].Is(sql, "vector_search")
-        && (i == 0 || !tokens[i - 1].Is(sql, "."))
-        && i + 1 < tokens.Count && tokens[i + 1].Is(sql, "(");
+        && (i == 0 || !tokens[i - 1].Is(sql, '.'))
+        && i + 1 < tokens.Count && tokens[i + 1].Is(sql, '(');
 
     /// <summary>
     /// The vector argument's span, and its text as a string constant when it is a list of numbers,
@@ -49,7 +49,7 @@ internal static class ConstantVectorSearchCalls
     static (SqlToken Span, string? Text)? Match(string sql, List<SqlToken> tokens, int at)
     {
         SqlToken Token(int i) => i < tokens.Count ? tokens[i] : new SqlToken(SqlTokenKind.Symbol, sql.Length, 0);
-        if (Token(at).Kind != SqlTokenKind.String || !Token(at + 1).Is(sql, ",")) return null;
+        if (Token(at).Kind != SqlTokenKind.String || !Token(at + 1).Is(sql, ',')) return null;
         at += 2;
         (SqlToken Span, string? Text) vector;
         if (Token(at).Kind == SqlTokenKind.String)
@@ -65,10 +65,10 @@ internal static class ConstantVectorSearchCalls
         {
             return null;
         }
-        if (!Token(at).Is(sql, ",") || !IsInteger(sql, Token(at + 1))) return null;
+        if (!Token(at).Is(sql, ',') || !IsInteger(sql, Token(at + 1))) return null;
         at += 2;
         var named = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        while (Token(at).Is(sql, ","))
+        while (Token(at).Is(sql, ','))
         {
             var name = Token(at + 1);
             var value = Token(at + 3);
@@ -77,7 +77,7 @@ internal static class ConstantVectorSearchCalls
             if (!fits || !named.Add(name.Text(sql).ToString())) return null;
             at += 4;
         }
-        return Token(at).Is(sql, ")") ? vector : null;
+        return Token(at).Is(sql, ')') ? vector : null;
     }
 
     /// <summary>
@@ -86,11 +86,11 @@ internal static class ConstantVectorSearchCalls
     /// </summary>
     static (int Close, string Text)? NumberList(string sql, List<SqlToken> tokens, int at)
     {
-        if (at >= tokens.Count || !tokens[at].Is(sql, "[")) return null;
-        var text = new StringBuilder("'[");
+        if (at >= tokens.Count || !tokens[at].Is(sql, '[')) return null;
+        var text = new StringBuilder(sql.Length - tokens[at].Start + 2).Append("'[");
         for (var i = at + 1; i + 1 < tokens.Count; i++)
         {
-            if ((tokens[i].Is(sql, "-") || tokens[i].Is(sql, "+")) && i + 2 < tokens.Count)
+            if ((tokens[i].Is(sql, '-') || tokens[i].Is(sql, '+')) && i + 2 < tokens.Count)
             {
                 text.Append(tokens[i].Text(sql));
                 i++;
@@ -99,9 +99,9 @@ internal static class ConstantVectorSearchCalls
             if (tokens[i].Kind != SqlTokenKind.Number || tokens[i].Text(sql).Contains('_')) return null;
             text.Append(tokens[i].Text(sql));
             i++;
-            if (tokens[i].Is(sql, "]")) return (i, text.Append("]'").ToString());
-            if (!tokens[i].Is(sql, ",")) return null;
-            text.Append(", ");
+            if (tokens[i].Is(sql, ']')) return (i, text.Append("]'").ToString());
+            if (!tokens[i].Is(sql, ',')) return null;
+            text.Append(',');
         }
         return null;
     }

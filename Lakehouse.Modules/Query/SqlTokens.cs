@@ -23,6 +23,9 @@ internal readonly record struct SqlToken(SqlTokenKind Kind, int Start, int Lengt
     public ReadOnlySpan<char> Text(string sql) => sql.AsSpan(Start, Length);
 
     public bool Is(string sql, string text) => Text(sql).Equals(text, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether this is the one-character symbol <paramref name="symbol"/>.</summary>
+    public bool Is(string sql, char symbol) => Kind == SqlTokenKind.Symbol && Length == 1 && sql[Start] == symbol;
 }
 
 /// <summary>
@@ -35,7 +38,7 @@ internal static class SqlTokens
 {
     public static List<SqlToken> Of(string sql)
     {
-        var tokens = new List<SqlToken>();
+        var tokens = new List<SqlToken>(sql.Length / 4);
         var at = 0;
         while (at < sql.Length)
         {
@@ -117,19 +120,26 @@ internal static class SqlTokens
     /// <summary>Just past the closing quote (a doubled quote is one quote character), or -1 when it never closes.</summary>
     static int QuotedEnd(string sql, int open, char quote, bool backslashEscapes)
     {
-        for (var at = open + 1; at < sql.Length; at++)
+        var at = open + 1;
+        while (true)
         {
-            if (backslashEscapes && sql[at] == '\\')
+            var next = backslashEscapes ? sql.AsSpan(at).IndexOfAny(quote, '\\') : sql.AsSpan(at).IndexOf(quote);
+            if (next < 0) return -1;
+            at += next;
+            if (sql[at] == '\\')
             {
-                at++;
+                at += 2;
             }
-            else if (sql[at] == quote)
+            else if (at + 1 < sql.Length && sql[at + 1] == quote)
             {
-                if (at + 1 < sql.Length && sql[at + 1] == quote) at++;
-                else return at + 1;
+                at += 2;
             }
+            else
+            {
+                return at + 1;
+            }
+            if (at >= sql.Length) return -1;
         }
-        return -1;
     }
 
     /// <summary>Just past a block comment's end (they nest, as in PostgreSQL), or -1 when it never closes.</summary>

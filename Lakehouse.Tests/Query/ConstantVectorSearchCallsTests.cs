@@ -14,9 +14,9 @@ public sealed class ConstantVectorSearchCallsTests
     const string Constant = VectorSearchTableFunction.Name;
 
     [Theory]
-    [InlineData("SELECT * FROM vector_search('docs', [0.5, -0.25, +1e-3, .5], 7)", "SELECT * FROM " + Constant + "('docs', '[0.5, -0.25, +1e-3, .5]', 7)")]
+    [InlineData("SELECT * FROM vector_search('docs', [0.5, -0.25, +1e-3, .5], 7)", "SELECT * FROM " + Constant + "('docs', '[0.5,-0.25,+1e-3,.5]', 7)")]
     [InlineData("SELECT * FROM VECTOR_SEARCH ( 'docs' , '[1,2]' , 3 )", "SELECT * FROM " + Constant + " ( 'docs' , '[1,2]' , 3 )")]
-    [InlineData("FROM vector_search('d', [1, /* two */ 2 -- three\n], 3, ef := 100, filter := '{\"must\": []}')", "FROM " + Constant + "('d', '[1, 2]', 3, ef := 100, filter := '{\"must\": []}')")]
+    [InlineData("FROM vector_search('d', [1, /* two */ 2 -- three\n], 3, ef := 100, filter := '{\"must\": []}')", "FROM " + Constant + "('d', '[1,2]', 3, ef := 100, filter := '{\"must\": []}')")]
     [InlineData("SELECT * FROM vector_search('a', [1], 1) x JOIN vector_search('b', [2], 2, filter => '{}') y USING (id)",
         "SELECT * FROM " + Constant + "('a', '[1]', 1) x JOIN " + Constant + "('b', '[2]', 2, filter => '{}') y USING (id)")]
     [InlineData("SELECT * FROM vector_search(E'd\\'s', [1], 1)", "SELECT * FROM " + Constant + "(E'd\\'s', '[1]', 1)")]
