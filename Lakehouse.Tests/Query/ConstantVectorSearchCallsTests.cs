@@ -14,9 +14,10 @@ public sealed class ConstantVectorSearchCallsTests
     const string Constant = VectorSearchTableFunction.Name;
 
     [Theory]
-    [InlineData("SELECT * FROM vector_search('docs', [0.5, -0.25, +1e-3, .5], 7)", "SELECT * FROM " + Constant + "('docs', '[0.5,-0.25,+1e-3,.5]', 7)")]
+    [InlineData("SELECT * FROM vector_search('docs', [0.5, -0.25, +1e-3, .5], 7)", "SELECT * FROM " + Constant + "('docs', '[0.5, -0.25, +1e-3, .5]', 7)")]
     [InlineData("SELECT * FROM VECTOR_SEARCH ( 'docs' , '[1,2]' , 3 )", "SELECT * FROM " + Constant + " ( 'docs' , '[1,2]' , 3 )")]
-    [InlineData("FROM vector_search('d', [1, /* two */ 2 -- three\n], 3, ef := 100, filter := '{\"must\": []}')", "FROM " + Constant + "('d', '[1,2]', 3, ef := 100, filter := '{\"must\": []}')")]
+    [InlineData("FROM vector_search('d', [1,\n 2], 3, ef := 100, filter := '{\"must\": []}')", "FROM " + Constant + "('d', '[1,\n 2]', 3, ef := 100, filter := '{\"must\": []}')")]
+    [InlineData("SELECT * FROM vector_search('docs', [], 3)", "SELECT * FROM " + Constant + "('docs', '[]', 3)")]
     [InlineData("SELECT * FROM vector_search('a', [1], 1) x JOIN vector_search('b', [2], 2, filter => '{}') y USING (id)",
         "SELECT * FROM " + Constant + "('a', '[1]', 1) x JOIN " + Constant + "('b', '[2]', 2, filter => '{}') y USING (id)")]
     [InlineData("SELECT * FROM vector_search(E'd\\'s', [1], 1)", "SELECT * FROM " + Constant + "(E'd\\'s', '[1]', 1)")]
@@ -29,7 +30,9 @@ public sealed class ConstantVectorSearchCallsTests
     [InlineData("SELECT * FROM vector_search('docs', '[1, 2]'::FLOAT[], 3)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2], 3 + 1)")]
     [InlineData("SELECT * FROM vector_search('docs', [1_000, 2], 3)")]
-    [InlineData("SELECT * FROM vector_search('docs', [], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, /* two */ 2], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, -- two\n 2], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, 2]::FLOAT[], 3)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2], 3, ef := 10, ef := 20)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2], 3, other := 10)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2], 3, filter := NULL)")]
@@ -69,7 +72,7 @@ public sealed class ConstantVectorSearchCallsTests
     public void Tokens_cover_the_text_outside_comments_and_white_space_exactly()
     {
         const string sql = "SELECT x.\"a \"\"b\"\"\", E'c\\'d', $t$e'$t$, 1.5e-3::FLOAT, 'f''g' /* h /* i */ */ -- j\nFROM y";
-        var tokens = SqlTokens.Of(sql).Select(t => (t.Kind, sql[t.Start..t.End])).ToArray();
+        var tokens = SqlTokenizer.All(sql).Select(t => (t.Kind, sql[t.Start..t.End])).ToArray();
         Assert.Equal(
         [
             (SqlTokenKind.Word, "SELECT"), (SqlTokenKind.Word, "x"), (SqlTokenKind.Symbol, "."), (SqlTokenKind.QuotedIdentifier, "\"a \"\"b\"\"\""),

@@ -109,6 +109,7 @@ public sealed class VectorSqlTests
     [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := '{\"must\":[{\"key\":\"team\"}]}')", "filter.must[0]")]
     [InlineData("SELECT * FROM vector_search('docs', 'not a vector', 3)", "list of numbers")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := 'nope')", "filter is not JSON")]
+    [InlineData("SELECT * FROM vector_search('docs', [1 0 0 0], 3)", "syntax error")]
     [InlineData("SELECT * FROM vector_search('nope', (SELECT [1, 0, 0, 0]), 3)", "nope")]
     [InlineData("SELECT * FROM vector_search('docs', (SELECT [1, 0]), 3)", "2 dimensions")]
     [InlineData("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 0)", "k must")]

@@ -32,14 +32,26 @@ internal readonly record struct SqlToken(SqlTokenKind Kind, int Start, int Lengt
 /// Splits SQL into tokens the way DuckDB's (PostgreSQL's) lexer delimits them: above all, it knows
 /// where string constants, quoted identifiers and comments begin and end, so that text inside them is
 /// never taken for code. It does not judge the SQL; DuckDB's parser does that. Text it cannot
-/// delimit (an unterminated string or comment) ends the tokens there.
+/// delimit (an unterminated string or comment) ends the tokens there. A struct: a copy reads ahead
+/// without moving the original.
 /// </summary>
-internal static class SqlTokens
+internal struct SqlTokenizer(string sql)
 {
-    public static List<SqlToken> Of(string sql)
+    /// <summary>Where the next token is looked for.</summary>
+    public int Position { get; set; }
+
+    public static List<SqlToken> All(string sql)
     {
-        var tokens = new List<SqlToken>(sql.Length / 4);
-        var at = 0;
+        var tokenizer = new SqlTokenizer(sql);
+        var tokens = new List<SqlToken>();
+        while (tokenizer.Next(out var token)) tokens.Add(token);
+        return tokens;
+    }
+
+    /// <summary>The next token; false at the end of the text or where it cannot be delimited.</summary>
+    public bool Next(out SqlToken token)
+    {
+        var at = Position;
         while (at < sql.Length)
         {
             var c = sql[at];
@@ -48,70 +60,64 @@ internal static class SqlTokens
                 at++;
                 continue;
             }
-            if (c == '-' && Next(sql, at) == '-')
+            if (c == '-' && CharAfter(sql, at) == '-')
             {
                 var end = sql.IndexOf('\n', at);
                 at = end < 0 ? sql.Length : end + 1;
                 continue;
             }
-            if (c == '/' && Next(sql, at) == '*')
+            if (c == '/' && CharAfter(sql, at) == '*')
             {
                 var end = BlockCommentEnd(sql, at);
                 if (end < 0) break;
                 at = end;
                 continue;
             }
-            var start = at;
-            SqlTokenKind kind;
-            int stop;
-            if (c == '\'')
-            {
-                (kind, stop) = (SqlTokenKind.String, QuotedEnd(sql, at, '\'', backslashEscapes: false));
-            }
-            else if (c == '"')
-            {
-                (kind, stop) = (SqlTokenKind.QuotedIdentifier, QuotedEnd(sql, at, '"', backslashEscapes: false));
-            }
-            else if (c == '$' && DollarTag(sql, at) is { } tag)
-            {
-                var close = sql.IndexOf(tag, at + tag.Length, StringComparison.Ordinal);
-                (kind, stop) = (SqlTokenKind.String, close < 0 ? -1 : close + tag.Length);
-            }
-            else if (IsWordStart(c))
-            {
-                var end = at + 1;
-                while (end < sql.Length && IsWordPart(sql[end])) end++;
-                // A one-letter prefix glued to a quote makes a string: E'…' (backslash escapes), X'…', B'…', U&'…'.
-                if (end < sql.Length && sql[end] == '\'' && end - at == 1)
-                {
-                    (kind, stop) = (SqlTokenKind.String, QuotedEnd(sql, end, '\'', backslashEscapes: c is 'E' or 'e'));
-                }
-                else if (end + 1 < sql.Length && sql[end] == '&' && sql[end + 1] == '\'' && end - at == 1 && c is 'U' or 'u')
-                {
-                    (kind, stop) = (SqlTokenKind.String, QuotedEnd(sql, end + 1, '\'', backslashEscapes: false));
-                }
-                else
-                {
-                    (kind, stop) = (SqlTokenKind.Word, end);
-                }
-            }
-            else if (char.IsAsciiDigit(c) || (c == '.' && Next(sql, at) is { } d && char.IsAsciiDigit(d)))
-            {
-                (kind, stop) = (SqlTokenKind.Number, NumberEnd(sql, at));
-            }
-            else
-            {
-                var two = at + 1 < sql.Length ? sql.AsSpan(at, 2) : [];
-                (kind, stop) = (SqlTokenKind.Symbol, at + (two is ":=" or "::" or "=>" ? 2 : 1));
-            }
+            var (kind, stop) = Delimit(sql, at, c);
             if (stop < 0) break;
-            tokens.Add(new SqlToken(kind, start, stop - start));
-            at = stop;
+            token = new SqlToken(kind, at, stop - at);
+            Position = stop;
+            return true;
         }
-        return tokens;
+        Position = sql.Length;
+        token = default;
+        return false;
     }
 
-    static char? Next(string sql, int at) => at + 1 < sql.Length ? sql[at + 1] : null;
+    /// <summary>The kind and end of the token that starts with <paramref name="c"/> at <paramref name="at"/> (end -1: it never closes).</summary>
+    static (SqlTokenKind Kind, int End) Delimit(string sql, int at, char c)
+    {
+        if (c == '\'') return (SqlTokenKind.String, QuotedEnd(sql, at, '\'', backslashEscapes: false));
+        if (c == '"') return (SqlTokenKind.QuotedIdentifier, QuotedEnd(sql, at, '"', backslashEscapes: false));
+        if (c == '$' && DollarTag(sql, at) is { } tag)
+        {
+            var close = sql.IndexOf(tag, at + tag.Length, StringComparison.Ordinal);
+            return (SqlTokenKind.String, close < 0 ? -1 : close + tag.Length);
+        }
+        if (IsWordStart(c))
+        {
+            var end = at + 1;
+            while (end < sql.Length && IsWordPart(sql[end])) end++;
+            // A one-letter prefix glued to a quote makes a string: E'…' (backslash escapes), X'…', B'…', U&'…'.
+            if (end < sql.Length && sql[end] == '\'' && end - at == 1)
+            {
+                return (SqlTokenKind.String, QuotedEnd(sql, end, '\'', backslashEscapes: c is 'E' or 'e'));
+            }
+            if (end + 1 < sql.Length && sql[end] == '&' && sql[end + 1] == '\'' && end - at == 1 && c is 'U' or 'u')
+            {
+                return (SqlTokenKind.String, QuotedEnd(sql, end + 1, '\'', backslashEscapes: false));
+            }
+            return (SqlTokenKind.Word, end);
+        }
+        if (char.IsAsciiDigit(c) || (c == '.' && CharAfter(sql, at) is { } d && char.IsAsciiDigit(d)))
+        {
+            return (SqlTokenKind.Number, NumberEnd(sql, at));
+        }
+        var two = at + 1 < sql.Length ? sql.AsSpan(at, 2) : [];
+        return (SqlTokenKind.Symbol, at + (two is ":=" or "::" or "=>" ? 2 : 1));
+    }
+
+    static char? CharAfter(string sql, int at) => at + 1 < sql.Length ? sql[at + 1] : null;
 
     static bool IsWordStart(char c) => char.IsLetter(c) || c == '_' || c > 127;
 
