@@ -94,12 +94,15 @@ internal sealed class RowBatch
         Count = 0;
     }
 
-    /// <summary>A column's strings end to end in one growing byte array, with each row's start and length.</summary>
+    /// <summary>
+    /// A column's strings end to end in one growing byte array, with each row's start and length. The
+    /// bytes start small (a batch is made per query, and most results are a few rows) and double as needed.
+    /// </summary>
     sealed class Utf8Column
     {
         readonly int[] _starts = new int[Capacity];
         readonly int[] _lengths = new int[Capacity];
-        byte[] _bytes = new byte[16 * Capacity];
+        byte[] _bytes = new byte[1024];
         int _used;
 
         public void Set(int row, ReadOnlySpan<byte> utf8)

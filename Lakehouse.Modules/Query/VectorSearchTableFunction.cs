@@ -66,7 +66,7 @@ internal static unsafe class VectorSearchTableFunction
             var vectors = (IVectorService)GCHandle.FromIntPtr(NativeMethods.TableFunction.DuckDBBindGetExtraInfo(info)).Target!;
             var index = Varchar(NativeMethods.TableFunction.DuckDBBindGetParameter(info, 0));
             var vector = Varchar(NativeMethods.TableFunction.DuckDBBindGetParameter(info, 1));
-            long? k = Int64(NativeMethods.TableFunction.DuckDBBindGetParameter(info, 2));
+            var k = Int64(NativeMethods.TableFunction.DuckDBBindGetParameter(info, 2));
             var ef = Int64(NativeMethods.TableFunction.DuckDBBindGetNamedParameter(info, "ef"));
             var filter = Varchar(NativeMethods.TableFunction.DuckDBBindGetNamedParameter(info, "filter"));
             var hits = VectorSearchSql.Search(vectors, index, vector, k, ef, filter);
