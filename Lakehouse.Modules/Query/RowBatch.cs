@@ -11,6 +11,7 @@ internal sealed class RowBatch
     /// <summary>DuckDB's vector size: one chunk fills one batch.</summary>
     public const int Capacity = 2048;
 
+    readonly ResultColumn[] _columns;
     readonly bool[][] _nulls;
     readonly long[]?[] _longs;
     readonly ulong[]?[] _unsigned;
@@ -18,34 +19,54 @@ internal sealed class RowBatch
     readonly Int128[]?[] _huge;
     readonly bool[]?[] _booleans;
     readonly Utf8Column?[] _strings;
+    int _room;
 
+    /// <summary>An empty batch with room for a few rows: <see cref="Reserve"/> makes more, up to <see cref="Capacity"/>.</summary>
     public RowBatch(ResultColumn[] columns)
     {
         var n = columns.Length;
-        _nulls = [.. Enumerable.Range(0, n).Select(_ => new bool[Capacity])];
+        _columns = columns;
+        _nulls = new bool[n][];
         _longs = new long[]?[n];
         _unsigned = new ulong[]?[n];
         _doubles = new double[]?[n];
         _huge = new Int128[]?[n];
         _booleans = new bool[]?[n];
         _strings = new Utf8Column?[n];
-        // DuckDB's own numbers: dates as days since 1970-01-01, timestamps as units since its midnight,
-        // decimals unscaled.
         for (var i = 0; i < n; i++)
         {
-            switch (columns[i].Kind)
+            if (columns[i].Kind is ColumnKind.String or ColumnKind.Json or ColumnKind.JsonText) _strings[i] = new Utf8Column();
+        }
+        Reserve(16);
+    }
+
+    /// <summary>
+    /// Makes room for <paramref name="rows"/> rows, keeping those held. A batch is made per query and
+    /// most results are a few rows, so its arrays grow with the rows put in it (2,048 rows of every
+    /// column from the start was ~100 KB zeroed per query), and a reused batch keeps its room.
+    /// </summary>
+    public void Reserve(int rows)
+    {
+        if (rows <= _room) return;
+        _room = Math.Min(Capacity, Math.Max(rows, 2 * _room));
+        // DuckDB's own numbers: dates as days since 1970-01-01, timestamps as units since its midnight,
+        // decimals unscaled.
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            Array.Resize(ref _nulls[i], _room);
+            switch (_columns[i].Kind)
             {
-                case ColumnKind.Decimal when columns[i].Type.Storage == DuckDB.NET.Native.DuckDBType.HugeInt:
+                case ColumnKind.Decimal when _columns[i].Type.Storage == DuckDB.NET.Native.DuckDBType.HugeInt:
                 case ColumnKind.HugeInt:
-                    _huge[i] = new Int128[Capacity];
+                    Array.Resize(ref _huge[i], _room);
                     break;
                 case ColumnKind.Integer or ColumnKind.Date or ColumnKind.Timestamp or ColumnKind.TimestampTz or ColumnKind.Decimal:
-                    _longs[i] = new long[Capacity];
+                    Array.Resize(ref _longs[i], _room);
                     break;
-                case ColumnKind.UInt64: _unsigned[i] = new ulong[Capacity]; break;
-                case ColumnKind.Double or ColumnKind.Single: _doubles[i] = new double[Capacity]; break;
-                case ColumnKind.Boolean: _booleans[i] = new bool[Capacity]; break;
-                case ColumnKind.String or ColumnKind.Json or ColumnKind.JsonText: _strings[i] = new Utf8Column(); break;
+                case ColumnKind.UInt64: Array.Resize(ref _unsigned[i], _room); break;
+                case ColumnKind.Double or ColumnKind.Single: Array.Resize(ref _doubles[i], _room); break;
+                case ColumnKind.Boolean: Array.Resize(ref _booleans[i], _room); break;
+                case ColumnKind.String or ColumnKind.Json or ColumnKind.JsonText: _strings[i]!.Reserve(_room); break;
             }
         }
     }
@@ -55,7 +76,8 @@ internal sealed class RowBatch
     /// <summary>The bytes of text the batch holds.</summary>
     public long TextBytes => _strings.Sum(strings => strings?.Used ?? 0L);
 
-    // Filling: a row source writes slots [Count, Count + n) column by column, then raises Count.
+    // Filling: a row source reserves room for Count + n rows, writes slots [Count, Count + n) column by
+    // column, then raises Count.
     public bool[] Nulls(int column) => _nulls[column];
 
     public long[] Longs(int column) => _longs[column]!;
@@ -96,14 +118,20 @@ internal sealed class RowBatch
 
     /// <summary>
     /// A column's strings end to end in one growing byte array, with each row's start and length. The
-    /// bytes start small (a batch is made per query, and most results are a few rows) and double as needed.
+    /// bytes start small, as the batch does, and double as needed.
     /// </summary>
     sealed class Utf8Column
     {
-        readonly int[] _starts = new int[Capacity];
-        readonly int[] _lengths = new int[Capacity];
+        int[] _starts = [];
+        int[] _lengths = [];
         byte[] _bytes = new byte[1024];
         int _used;
+
+        public void Reserve(int rows)
+        {
+            Array.Resize(ref _starts, rows);
+            Array.Resize(ref _lengths, rows);
+        }
 
         public void Set(int row, ReadOnlySpan<byte> utf8)
         {

@@ -83,6 +83,7 @@ internal sealed unsafe class RowSource : IDisposable
             if (_maxRows is { } limit) count = (int)Math.Min(count, limit - _taken);
             count = WithinTextBudget(count, batch);
             if (count == 0) return;
+            batch.Reserve(batch.Count + count);
             count = RenderJsonWithinBudget(count, batch);
             if (count == 0) return;
             for (var column = 0; column < Columns.Length; column++)
