@@ -13,7 +13,8 @@ namespace Lakehouse.Ingest;
 /// manifest names them; if anything fails or the commit is refused they are removed, so a failed
 /// ingest leaves storage and catalog exactly as they were.
 /// </summary>
-internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
+internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, IngestWorkFolders workFolders, ILogger<CsvIngestor> logger,
+    IMeterFactory meters) : IIngestService
 {
     readonly Counter<long> _rowsIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.rows");
     readonly Counter<long> _bytesIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.parquet_bytes", "By");
@@ -23,7 +24,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         Names.Validate(dataset, "Dataset");
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("ingest");
-        var work = Directory.CreateTempSubdirectory("lakehouse-ingest-").FullName;
+        var work = workFolders.Create();
         var stored = new List<DataFile>();
         var committing = false;
         try
@@ -80,7 +81,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            workFolders.DeleteLater(work);
         }
     }
 

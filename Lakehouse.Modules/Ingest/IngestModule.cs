@@ -1,3 +1,4 @@
+using Lakehouse.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,8 @@ public static class IngestModule
 {
     public static IHostApplicationBuilder AddIngestModule(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<IngestWorkFolders>();
+        builder.Services.AddSingleton<IModuleInitializer>(services => services.GetRequiredService<IngestWorkFolders>());
         builder.Services.AddSingleton<ParquetConverter>();
         builder.Services.AddSingleton<IIngestService, CsvIngestor>();
         return builder;
