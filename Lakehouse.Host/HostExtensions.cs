@@ -94,6 +94,13 @@ internal static class HostExtensions
         };
     }
 
+    /// <summary>Removes the scratch files that processes killed mid-work left under the temp dir (<see cref="ScratchFiles"/>).</summary>
+    public static void RemoveAbandonedScratchFiles(this WebApplication app)
+    {
+        var removed = ScratchFiles.RemoveAbandoned();
+        if (removed > 0) app.Logger.LogInformation("Removed {Count} scratch files and folders that stopped processes left under {Folder}", removed, Path.GetTempPath());
+    }
+
     public static WebApplication UseLakehouseHost(this WebApplication app, LakehouseConfig config)
     {
         app.UseExceptionHandler();

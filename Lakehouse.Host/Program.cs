@@ -18,6 +18,7 @@ builder.AddLakehouseOpenApi(config);
 builder.AddHostedModules(config);
 
 var app = builder.Build();
+app.RemoveAbandonedScratchFiles();
 app.UseLakehouseHost(config);
 app.MapHostedModules(config);
 app.MapLakehouseOpenApi();

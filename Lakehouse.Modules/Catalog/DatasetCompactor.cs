@@ -68,7 +68,7 @@ internal sealed class DatasetCompactor(ICatalog catalog, IObjectStore store, Lak
         var runs = Plan(manifest.Files);
         if (runs.Count == 0) return manifest;
         var clock = Stopwatch.StartNew();
-        var work = Directory.CreateTempSubdirectory("lakehouse-compact-").FullName;
+        var work = ScratchFiles.NewFolder("compact");
         var merged = new List<(IReadOnlyList<DataFile> Inputs, DataFile Output)>();
         var committing = false;
         try

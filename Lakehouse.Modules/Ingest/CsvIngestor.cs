@@ -24,7 +24,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         Names.Validate(dataset, "Dataset");
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("ingest");
-        var work = workFolders.Create();
+        var work = IngestWorkFolders.Create();
         var stored = new List<DataFile>();
         var committing = false;
         try

@@ -1,4 +1,3 @@
-using Lakehouse.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +10,6 @@ public static class IngestModule
     public static IHostApplicationBuilder AddIngestModule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IngestWorkFolders>();
-        builder.Services.AddSingleton<IModuleInitializer>(services => services.GetRequiredService<IngestWorkFolders>());
         builder.Services.AddSingleton<ParquetConverter>();
         builder.Services.AddSingleton<IIngestService, CsvIngestor>();
         return builder;

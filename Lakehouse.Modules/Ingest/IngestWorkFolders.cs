@@ -4,30 +4,15 @@ using Microsoft.Extensions.Logging;
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// Each ingest's local work folder under the temp dir (the spooled CSV, the Parquet before it is
-/// stored). A folder is removed once its ingest has answered, off the answer's path (an unlink and two
-/// rmdirs were ~1 ms of a 10 KB ingest's ~15); one that a killed process left behind is removed at the
-/// next start, once an hour old, since another process on this machine may be ingesting into a newer one.
+/// Each ingest's local work folder (the spooled CSV, the Parquet before it is stored), a
+/// <see cref="ScratchFiles"/> folder. It is removed once the ingest has answered, off the answer's
+/// path: an unlink and two rmdirs were ~1 ms of a 10 KB ingest's ~15.
 /// </summary>
-internal sealed class IngestWorkFolders(ILogger<IngestWorkFolders> logger) : IModuleInitializer
+internal sealed class IngestWorkFolders(ILogger<IngestWorkFolders> logger)
 {
-    const string Prefix = "lakehouse-ingest-";
-    static readonly TimeSpan Stale = TimeSpan.FromHours(1);
-
-    public string Module => ModuleNames.Ingest;
-
-    public string Create() => Directory.CreateTempSubdirectory(Prefix).FullName;
+    public static string Create() => ScratchFiles.NewFolder("ingest");
 
     public void DeleteLater(string folder) => _ = Task.Run(() => Delete(folder), CancellationToken.None);
-
-    /// <summary>Removes the work folders of ingests that a killed process never finished.</summary>
-    public Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var stale = new DirectoryInfo(Path.GetTempPath()).EnumerateDirectories(Prefix + "*").Where(d => DateTime.UtcNow - d.LastWriteTimeUtc > Stale).ToList();
-        foreach (var folder in stale) Delete(folder.FullName);
-        if (stale.Count > 0) logger.LogInformation("Removed {Count} ingest work folders that stopped processes left behind", stale.Count);
-        return Task.CompletedTask;
-    }
 
     void Delete(string folder)
     {

@@ -24,7 +24,7 @@ public sealed class LocalFile : IAsyncDisposable
         if (store.LocalPath(key) is { } local) return File.Exists(local) ? new LocalFile(local, temporary: false) : null;
         await using var content = await store.GetAsync(key, null, cancellationToken);
         if (content is null) return null;
-        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "lakehouse-" + Guid.NewGuid().ToString("N") + System.IO.Path.GetExtension(key));
+        var path = ScratchFiles.NewFile("object", System.IO.Path.GetExtension(key));
         try
         {
             await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);

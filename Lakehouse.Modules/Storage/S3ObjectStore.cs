@@ -87,7 +87,7 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         else
         {
-            var spool = Path.Combine(Path.GetTempPath(), "lakehouse-s3-" + Guid.NewGuid().ToString("N"));
+            var spool = ScratchFiles.NewFile("s3-upload");
             await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
                 FileOptions.DeleteOnClose);
             await content.CopyToAsync(file, 1 << 20, cancellationToken);

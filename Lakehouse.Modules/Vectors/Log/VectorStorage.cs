@@ -157,7 +157,7 @@ internal sealed class VectorStorage(IObjectStore store, ILogger<VectorStorage> l
     /// <summary>Writes the index to a local LHV1 file under its writer lock; returns the file and the last change it holds.</summary>
     public static async Task<(string Path, long Sequence)> WriteSnapshotFileAsync(VectorIndex index, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"lakehouse-{Guid.NewGuid():N}.lhv1");
+        var path = ScratchFiles.NewFile("snapshot", ".lhv1");
         try
         {
             return (path, await index.WriteAsync(() =>
