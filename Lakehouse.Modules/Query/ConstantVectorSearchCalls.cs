@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Lakehouse.Query;
@@ -14,9 +13,6 @@ namespace Lakehouse.Query;
 /// </summary>
 internal static class ConstantVectorSearchCalls
 {
-    /// <summary>What a list of numbers may hold between its brackets (anything else: the macro's road).</summary>
-    static readonly SearchValues<char> NumberListText = SearchValues.Create("0123456789.eE+-, \t\r\n");
-
     public static string Route(string sql)
     {
         if (!sql.Contains("vector_search", StringComparison.OrdinalIgnoreCase)) return sql;
@@ -84,20 +80,46 @@ internal static class ConstantVectorSearchCalls
 
     /// <summary>
     /// The list that opened just before the tokenizer's position as a string constant ('[…]'), and the
-    /// tokenizer moved past its "]", when it holds only digits, signs, points, exponents, commas and
-    /// spaces; else null. Its numbers are read by the search (a malformed one is a 400 there, as DuckDB's
-    /// parser would make it one); a comment or anything else inside sends the call the macro's way.
+    /// tokenizer moved past its "]", when it is numbers (each may have a sign) and commas alone; else
+    /// null. Anything more (an expression such as 1-2, a comment) sends the call the macro's way, where
+    /// DuckDB evaluates it.
     /// </summary>
     static string? NumberList(string sql, ref SqlTokenizer call)
     {
         var close = sql.IndexOf(']', call.Position);
         if (close < 0) return null;
         var inside = sql.AsSpan(call.Position, close - call.Position);
-        if (inside.IndexOfAnyExcept(NumberListText) >= 0 || inside.Contains("--", StringComparison.Ordinal)) return null;
+        if (!inside.Trim().IsEmpty)
+        {
+            foreach (var range in inside.Split(','))
+            {
+                if (!IsNumber(inside[range].Trim())) return null;
+            }
+        }
         call.Position = close + 1;
         return string.Concat("'[", inside, "]'");
     }
 
+    /// <summary>A number as SQL writes one: [+|-] digits [. digits] or . digits, then [e|E [+|-] digits].</summary>
+    static bool IsNumber(ReadOnlySpan<char> text)
+    {
+        if (!text.IsEmpty && text[0] is '+' or '-') text = text[1..];
+        var exponent = text.IndexOfAny('e', 'E');
+        if (exponent >= 0)
+        {
+            var power = text[(exponent + 1)..];
+            if (!power.IsEmpty && power[0] is '+' or '-') power = power[1..];
+            if (power.IsEmpty || power.ContainsAnyExcept(Digits)) return false;
+            text = text[..exponent];
+        }
+        var point = text.IndexOf('.');
+        var whole = point < 0 ? text : text[..point];
+        var fraction = point < 0 ? [] : text[(point + 1)..];
+        return whole.Length + fraction.Length > 0 && !whole.ContainsAnyExcept(Digits) && !fraction.ContainsAnyExcept(Digits);
+    }
+
+    const string Digits = "0123456789";
+
     static bool IsInteger(string sql, SqlToken token) =>
-        token.Kind == SqlTokenKind.Number && !token.Text(sql).ContainsAnyExcept("0123456789");
+        token.Kind == SqlTokenKind.Number && !token.Text(sql).ContainsAnyExcept(Digits);
 }

@@ -14,7 +14,7 @@ public sealed class ConstantVectorSearchCallsTests
     const string Constant = VectorSearchTableFunction.Name;
 
     [Theory]
-    [InlineData("SELECT * FROM vector_search('docs', [0.5, -0.25, +1e-3, .5], 7)", "SELECT * FROM " + Constant + "('docs', '[0.5, -0.25, +1e-3, .5]', 7)")]
+    [InlineData("SELECT * FROM vector_search('docs', [0.5, -0.25, +1e-3, .5, 2., 1E+2], 7)", "SELECT * FROM " + Constant + "('docs', '[0.5, -0.25, +1e-3, .5, 2., 1E+2]', 7)")]
     [InlineData("SELECT * FROM VECTOR_SEARCH ( 'docs' , '[1,2]' , 3 )", "SELECT * FROM " + Constant + " ( 'docs' , '[1,2]' , 3 )")]
     [InlineData("FROM vector_search('d', [1,\n 2], 3, ef := 100, filter := '{\"must\": []}')", "FROM " + Constant + "('d', '[1,\n 2]', 3, ef := 100, filter := '{\"must\": []}')")]
     [InlineData("SELECT * FROM vector_search('docs', [], 3)", "SELECT * FROM " + Constant + "('docs', '[]', 3)")]
@@ -32,6 +32,12 @@ public sealed class ConstantVectorSearchCallsTests
     [InlineData("SELECT * FROM vector_search('docs', [1_000, 2], 3)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, /* two */ 2], 3)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, -- two\n 2], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1-2, 3], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [0.5+0.1, 3], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1 2], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1, , 2], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [., 2], 3)")]
+    [InlineData("SELECT * FROM vector_search('docs', [1e, 2], 3)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2]::FLOAT[], 3)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2], 3, ef := 10, ef := 20)")]
     [InlineData("SELECT * FROM vector_search('docs', [1, 2], 3, other := 10)")]

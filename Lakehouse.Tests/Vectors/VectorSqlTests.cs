@@ -55,6 +55,8 @@ public sealed class VectorSqlTests
             "SELECT v.* FROM (SELECT [0.5, 0.25, 0.125, 1.0]::FLOAT[4] AS q) t, vector_search('docs', t.q, 7) v ORDER BY v.distance")));
         // As text, the form that spares DuckDB binding one constant per number.
         Assert.Equal(expected, Rows(await client.SqlOkAsync("SELECT * FROM vector_search('docs', '[0.5, 0.25, 0.125, 1.0]', 7)")));
+        // A list with an expression in it is evaluated by DuckDB (the macro's road).
+        Assert.Equal(expected, Rows(await client.SqlOkAsync("SELECT * FROM vector_search('docs', [0.25 + 0.25, 0.25, 0.125, 1.0], 7) ORDER BY distance")));
 
         // Constants take the table function's road, anything else the macro's (ConstantVectorSearchCalls).
         Assert.Contains(VectorSearchTableFunction.Name.ToUpperInvariant(), Plan(await client.SqlOkAsync("EXPLAIN (FORMAT JSON) SELECT * FROM vector_search('docs', [0.5, 0.25, 0.125, 1.0], 7)")), StringComparison.Ordinal);
