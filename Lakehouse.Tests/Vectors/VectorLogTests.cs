@@ -28,6 +28,12 @@ public abstract class VectorLogContractTests
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Cancel));
     }
 
+    static async Task CreateIndexAsync(HttpClient client, string index)
+    {
+        var response = await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = index, dim = Dim }, Cancel);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Cancel));
+    }
+
     static async Task<List<string>> DeltaKeysAsync(HttpClient client, string index)
     {
         var page = await client.JsonAsync($"/v1/storage/objects?prefix=_vectors/{index}.&limit=10000");
@@ -183,11 +189,11 @@ public abstract class VectorLogContractTests
         await using (var first = await CreateAsync(settings))
         {
             var client = first.CreateClient();
-            (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "again", dim = Dim }, Cancel)).EnsureSuccessStatusCode();
+            await CreateIndexAsync(client, "again");
             for (var batch = 0; batch < 3; batch++) await UpsertAsync(client, "again", [($"old{batch}", RandomVector(random))]);
             Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/v1/vectors/indexes/again", Cancel)).StatusCode);
             Assert.Empty(await DeltaKeysAsync(client, "again"));
-            (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "again", dim = Dim }, Cancel)).EnsureSuccessStatusCode();
+            await CreateIndexAsync(client, "again");
             await UpsertAsync(client, "again", [("new", RandomVector(random))]);
         }
         await using var second = await CreateAsync(settings);
