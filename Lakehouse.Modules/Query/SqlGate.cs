@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
 using Lakehouse.Common;
@@ -13,7 +12,7 @@ namespace Lakehouse.Query;
 /// SHOW, SUMMARIZE) or EXPLAIN. The statement it prepared is the one that runs. The lock-down of the database is the second wall, not the only one:
 /// COPY into the data folder and CREATE VIEW still work under it (docs/dependencies.md).
 /// </summary>
-internal static partial class SqlGate
+internal static class SqlGate
 {
     /// <summary>The statement, prepared, when it may run; the caller disposes it.</summary>
     public static DuckDBPreparedStatement Prepare(DuckDBConnection connection, string sql)
@@ -34,10 +33,10 @@ internal static partial class SqlGate
             // so that INSERT, PRAGMA and the like are refused as such (403) even where DuckDB rewrites
             // them (PRAGMA show_tables is a SELECT inside) or cannot bind them (INSERT into a view).
             // Safety rests on the statement type below; this only narrows it to what docs/api.md names.
-            var opening = FirstWord().Match(WithoutComments().Replace(sql, " "));
-            if (opening.Success && !AllowedOpenings.Contains(opening.Groups[1].Value))
+            if (new SqlTokenizer(sql).Next(out var first) && (first.Kind == SqlTokenKind.Word || first.Is(sql, '('))
+                && first.Text(sql).ToString() is var opening && !AllowedOpenings.Contains(opening))
             {
-                throw ProblemException.Forbidden($"{opening.Groups[1].Value.ToUpperInvariant()} is not allowed: only a single read-only statement (SELECT, WITH, VALUES, FROM, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE).");
+                throw ProblemException.Forbidden($"{opening.ToUpperInvariant()} is not allowed: only a single read-only statement (SELECT, WITH, VALUES, FROM, EXPLAIN, DESCRIBE, SHOW or SUMMARIZE).");
             }
             var state = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(connection.NativeConnection, statements, 0, out var prepared);
             try
@@ -66,14 +65,13 @@ internal static partial class SqlGate
     /// <summary>
     /// EXPLAIN ANALYZE runs the statement it explains, so an explained statement must itself be a
     /// read: it is prepared on its own (never run) and its type decides, as for any statement. Only
-    /// finding where it starts is textual (after EXPLAIN and an optional ANALYZE or option list); text
-    /// that does not parse that way is refused.
+    /// finding where it starts is done here, on <see cref="SqlTokenizer"/>'s tokens (after EXPLAIN and
+    /// an optional ANALYZE or option list), so a comment or a string is never mistaken for either;
+    /// text that does not read that way is refused.
     /// </summary>
     static void RequireReadOnlyExplained(DuckDBConnection connection, string sql)
     {
-        var prefix = ExplainPrefix().Match(WithoutComments().Replace(sql, " "));
-        if (!prefix.Success) throw ProblemException.Forbidden("This EXPLAIN could not be checked: write EXPLAIN [ANALYZE] followed by a SELECT.");
-        var explained = WithoutComments().Replace(sql, " ")[prefix.Length..];
+        var explained = Explained(sql) ?? throw ProblemException.Forbidden("This EXPLAIN could not be checked: write EXPLAIN [ANALYZE] followed by a SELECT.");
         var state = NativeMethods.PreparedStatements.DuckDBPrepare(connection.NativeConnection, explained, out var inner);
         using (inner)
         {
@@ -83,6 +81,28 @@ internal static partial class SqlGate
                 throw ProblemException.Forbidden("EXPLAIN may explain only a read-only statement (SELECT, WITH, VALUES, FROM …): EXPLAIN ANALYZE would run it.");
             }
         }
+    }
+
+    /// <summary>The text of the statement an EXPLAIN explains: after EXPLAIN, then ANALYZE (or ANALYSE) or a parenthesised option list, or neither.</summary>
+    internal static string? Explained(string sql)
+    {
+        var tokens = new SqlTokenizer(sql);
+        if (!tokens.Next(out var token) || !token.Is(sql, "EXPLAIN") || !tokens.Next(out token)) return null;
+        if (token.Is(sql, "ANALYZE") || token.Is(sql, "ANALYSE"))
+        {
+            if (!tokens.Next(out token)) return null;
+        }
+        else if (token.Is(sql, '('))
+        {
+            for (var depth = 1; depth > 0;)
+            {
+                if (!tokens.Next(out token)) return null;
+                if (token.Is(sql, '(')) depth++;
+                if (token.Is(sql, ')')) depth--;
+            }
+            if (!tokens.Next(out token)) return null;
+        }
+        return sql[token.Start..];
     }
 
     /// <summary>DuckDB's error as the client should see it: sandbox refusals are 403, the rest 400.</summary>
@@ -95,14 +115,4 @@ internal static partial class SqlGate
     {
         "SELECT", "WITH", "VALUES", "FROM", "EXPLAIN", "DESCRIBE", "DESC", "SHOW", "SUMMARIZE", "(",
     };
-
-    [GeneratedRegex(@"^\s*(\(|[A-Za-z_]+)")]
-    private static partial Regex FirstWord();
-
-    [GeneratedRegex(@"--[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
-    private static partial Regex WithoutComments();
-
-    /// <summary>EXPLAIN, then ANALYZE (or ANALYSE) or a parenthesised option list, or neither.</summary>
-    [GeneratedRegex(@"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+|\((?:[^()]|\([^()]*\))*\)\s*)?", RegexOptions.IgnoreCase)]
-    private static partial Regex ExplainPrefix();
 }

@@ -314,6 +314,9 @@ public abstract class QueryContractTests
     [InlineData("EXPLAIN ANALYZE INSERT INTO sales VALUES (1, 'x', 1, true, DATE '2024-01-01')")]
     [InlineData("EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1")]
     [InlineData("EXPLAIN EXPLAIN ANALYZE COPY sales TO 'out.csv'")]
+    // Comment-like text inside a string, and a nested comment, read as DuckDB reads them (SqlTokenizer).
+    [InlineData("EXPLAIN ANALYZE WITH a AS (SELECT '--') INSERT INTO sales SELECT * FROM sales\n/* /* */ ' ) SELECT 1 --*/")]
+    [InlineData("EXPLAIN /* ANALYZE */ /* /* */ ANALYZE */ ANALYZE COPY sales TO 'out.csv'")]
     [InlineData("/* hi */ DELETE FROM sales")]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
     [InlineData("SELECT * FROM read_text('/etc/hostname')")]
