@@ -13,8 +13,7 @@ namespace Lakehouse.Ingest;
 /// manifest names them; if anything fails or the commit is refused they are removed, so a failed
 /// ingest leaves storage and catalog exactly as they were.
 /// </summary>
-internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, IngestWorkFolders workFolders, ILogger<CsvIngestor> logger,
-    IMeterFactory meters) : IIngestService
+internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
 {
     readonly Counter<long> _rowsIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.rows");
     readonly Counter<long> _bytesIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.parquet_bytes", "By");
@@ -24,7 +23,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         Names.Validate(dataset, "Dataset");
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("ingest");
-        var work = IngestWorkFolders.Create();
+        var work = ScratchFiles.NewFolder("ingest");
         var stored = new List<DataFile>();
         var committing = false;
         try
@@ -81,7 +80,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         }
         finally
         {
-            workFolders.DeleteLater(work);
+            ScratchFiles.DeleteLater(work, logger);
         }
     }
 

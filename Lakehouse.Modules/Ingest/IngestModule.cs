@@ -9,7 +9,6 @@ public static class IngestModule
 {
     public static IHostApplicationBuilder AddIngestModule(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IngestWorkFolders>();
         builder.Services.AddSingleton<ParquetConverter>();
         builder.Services.AddSingleton<IIngestService, CsvIngestor>();
         return builder;
