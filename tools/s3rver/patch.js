@@ -1,4 +1,4 @@
-// Patches s3rver 3.7.1 where it breaks with the Minio .NET SDK (docs/dependencies.md lists all six).
+// Patches s3rver 3.7.1 where it breaks with the Minio .NET SDK (docs/dependencies.md lists them all).
 // Every patch must apply or already be applied; anything else fails the install loudly.
 'use strict';
 const fs = require('fs');
@@ -95,5 +95,66 @@ patch('utils.js', 'walk tolerates concurrent deletes',
       stats = fs.statSync(filePath);
     } catch (err) {
       if (err.code === 'ENOENT') continue;
+      throw err;
+    }`);
+
+// 8. A PUT wrote the object in place as its body arrived, and listened for errors on the wrong stream:
+//    a client that died mid-upload (a SIGKILLed host writing a vector snapshot) left the old object
+//    torn and the request hanging, and a GET racing an overwrite could read half of each. S3 replaces
+//    an object whole or not at all: the body goes to a temporary file (no object to listings) that is
+//    renamed into place once complete; an error or premature close of any stream fails the PUT.
+patch('stores/filesystem.js', 'atomic object replacement (imports)',
+  `const { Transform } = require('stream');`,
+  `const { Readable, Transform } = require('stream');
+const { pipeline } = require('stream/promises');`);
+patch('stores/filesystem.js', 'atomic object replacement',
+  `    const [size, md5] = await new Promise((resolve, reject) => {
+      const writeStream = fs.createWriteStream(objectPath);
+      const md5Context = crypto.createHash('md5');
+
+      if (Buffer.isBuffer(object.content)) {
+        writeStream.end(object.content);
+        md5Context.update(object.content);
+        resolve([object.content.length, md5Context.digest('hex')]);
+      } else {
+        let totalLength = 0;
+        object.content
+          .pipe(
+            new Transform({
+              transform(chunk, encoding, callback) {
+                md5Context.update(chunk, encoding);
+                totalLength += chunk.length;
+                callback(null, chunk);
+              },
+            }),
+          )
+          .on('error', reject)
+          .on('finish', () => resolve([totalLength, md5Context.digest('hex')]))
+          .pipe(writeStream);
+      }
+    });
+    await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size, md5 };`,
+  `    const partPath = \`\${objectPath}.\${crypto.randomBytes(8).toString('hex')}.part\`;
+    try {
+      const md5Context = crypto.createHash('md5');
+      let size = 0;
+      await pipeline(
+        Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content,
+        new Transform({
+          transform(chunk, encoding, callback) {
+            md5Context.update(chunk, encoding);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        }),
+        fs.createWriteStream(partPath),
+      );
+      const md5 = md5Context.digest('hex');
+      await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+      await fs.rename(partPath, objectPath);
+      return { size, md5 };
+    } catch (err) {
+      await fs.remove(partPath);
       throw err;
     }`);
