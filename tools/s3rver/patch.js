@@ -101,8 +101,9 @@ patch('utils.js', 'walk tolerates concurrent deletes',
 // 8. A PUT wrote the object in place as its body arrived, and listened for errors on the wrong stream:
 //    a client that died mid-upload (a SIGKILLed host writing a vector snapshot) left the old object
 //    torn and the request hanging, and a GET racing an overwrite could read half of each. S3 replaces
-//    an object whole or not at all: the body goes to a temporary file (no object to listings) that is
-//    renamed into place once complete; an error or premature close of any stream fails the PUT.
+//    an object whole or not at all: the body goes to a temporary file (no object to listings: its name
+//    lacks the object suffix) that is renamed into place once complete; an error or premature close of
+//    any stream fails the PUT.
 patch('stores/filesystem.js', 'atomic object replacement (imports)',
   `const { Transform } = require('stream');`,
   `const { Readable, Transform } = require('stream');
@@ -135,7 +136,8 @@ patch('stores/filesystem.js', 'atomic object replacement',
     });
     await this.putMetadata(object.bucket, object.key, object.metadata, md5);
     return { size, md5 };`,
-  `    const partPath = \`\${objectPath}.\${crypto.randomBytes(8).toString('hex')}.part\`;
+  `    // Beside the object, under a short name: the object's own name may already be as long as a file name can be.
+    const partPath = path.join(path.dirname(objectPath), \`.part-\${crypto.randomBytes(6).toString('hex')}\`);
     try {
       const md5Context = crypto.createHash('md5');
       let size = 0;
