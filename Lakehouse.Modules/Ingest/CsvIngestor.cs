@@ -2,19 +2,24 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Lakehouse.Catalog;
 using Lakehouse.Common;
+using Lakehouse.Ingest.Parquet;
 using Lakehouse.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// Upload → temp CSV (scanned as it arrives) → Parquet (DuckDB) → storage, for each file of the
-/// request in turn → one catalog commit for them all. The Parquet objects are stored before the
-/// manifest names them; if anything fails or the commit is refused they are removed, so a failed
+/// Upload → temp CSV (scanned as it arrives) → Parquet (a small file by our writer, any other by
+/// DuckDB) → storage, for each file of the request in turn → one catalog commit for them all. The
+/// Parquet objects are stored before the manifest names them; if anything fails or the commit is refused they are removed, so a failed
 /// ingest leaves storage and catalog exactly as they were.
 /// </summary>
 internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
 {
+    // Up to this many bytes of values the scan keeps them for our own Parquet writer: DuckDB's set-up
+    // is what a small file's conversion costs, and it stops mattering long before a file is this large.
+    const int SmallFileValueBytes = 1024 * 1024;
+
     readonly Counter<long> _rowsIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.rows");
     readonly Counter<long> _bytesIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.parquet_bytes", "By");
 
@@ -34,14 +39,16 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             await foreach (var csv in csvFiles.WithCancellation(cancellationToken))
             {
                 var part = stored.Count + 1;
-                var (shape, summary, parquetPath) = await ConvertAsync(csv, Path.Combine(work, $"{part}"), existing, options, part, cancellationToken);
+                var (shape, summary, parquet) = await ConvertAsync(csv, Path.Combine(work, $"{part}"), existing, options, part, cancellationToken);
                 if (firstSummary is not null && Schemas.Differences(firstSummary.Schema, summary.Schema) is { Count: > 0 } differences)
                 {
                     throw ProblemException.Conflict($"File {part} does not have the columns of file 1: {string.Join("; ", differences)}.");
                 }
                 (first, firstSummary) = (first ?? shape, firstSummary ?? summary);
                 var key = $"{DatasetKeys.FilesPrefix(dataset)}{Ulid.New()}.parquet";
-                var info = await store.PutFileAsync(key, parquetPath, cancellationToken);
+                var info = parquet.Bytes is { } bytes
+                    ? await store.PutAsync(key, new MemoryStream(bytes, writable: false), cancellationToken)
+                    : await store.PutFileAsync(key, parquet.Path!, cancellationToken);
                 stored.Add(new DataFile(key, summary.RowCount, info.Size));
             }
             if (first is null || firstSummary is null) throw ProblemException.BadRequest("The request holds no CSV file.");
@@ -84,16 +91,23 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         }
     }
 
-    /// <summary>One CSV to a local Parquet file: received and scanned at once, converted by DuckDB, its footer read.</summary>
-    async Task<(CsvShape Shape, ParquetSummary Summary, string ParquetPath)> ConvertAsync(Stream csv, string folder, DatasetManifest? existing, IngestOptions options,
+    /// <summary>A CSV's Parquet form: in memory when our writer wrote it, else a local file DuckDB wrote.</summary>
+    readonly record struct ParquetData(byte[]? Bytes, string? Path);
+
+    /// <summary>
+    /// One CSV to Parquet: received and scanned at once; a small file's values are kept by the scan and
+    /// written by <see cref="SmallParquetWriter"/>, any other converted by DuckDB and its footer read.
+    /// </summary>
+    async Task<(CsvShape Shape, ParquetSummary Summary, ParquetData Parquet)> ConvertAsync(Stream csv, string folder, DatasetManifest? existing, IngestOptions options,
         int part, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
         var csvPath = Path.Combine(folder, "upload.csv");
         CsvShape shape;
+        var values = new CsvValues(SmallFileValueBytes, ParquetConverter.RowGroupSize);
         try
         {
-            shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines), cancellationToken);
+            shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines, values), cancellationToken);
         }
         catch (CsvFormatException e)
         {
@@ -107,6 +121,10 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         catch (ProblemException e) when (part > 1)
         {
             throw new ProblemException(e.Status, e.Title, $"File {part}: {e.Message}", e);
+        }
+        if (values.Complete && SmallParquetWriter.Writes(readTypes) && SmallParquetWriter.Write(shape.Names, readTypes, values) is { } bytes)
+        {
+            return (shape, new ParquetSummary([.. shape.Names.Select((name, i) => new ColumnSchema(name, readTypes[i], Nullable: true))], values.Rows), new ParquetData(bytes, null));
         }
         var parquetPath = Path.Combine(folder, "data.parquet");
         var (types, written) = await converter.ConvertAsync(csvPath, parquetPath, shape, readTypes, options, cancellationToken);
@@ -122,7 +140,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         {
             throw new InvalidOperationException($"The CSV scanner counted {shape.Rows} rows but DuckDB wrote {summary.RowCount}; the file was not stored.");
         }
-        return (shape, summary, parquetPath);
+        return (shape, summary, new ParquetData(null, parquetPath));
     }
 
     /// <summary>

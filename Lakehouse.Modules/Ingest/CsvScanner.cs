@@ -51,13 +51,16 @@ internal sealed class CsvScanner
     readonly bool _literalQuotes;
     readonly int _skipLines;
     (int From, int To) _skipped;
+    readonly CsvValues? _values;
 
     /// <param name="delimiter">The field delimiter, or null to detect it from the file's start (<see cref="DelimiterDetector"/>).</param>
     /// <param name="literalQuotes">Take a quote inside an unquoted field as text (heights written 5'10") instead of refusing the file.</param>
     /// <param name="skipLines">Lines before the header (a title, an export note) that are not part of the table.</param>
-    public CsvScanner(byte? delimiter, bool header, bool literalQuotes = false, int skipLines = 0)
+    /// <param name="values">Where to keep the values as they are read, when the file may be small enough to write without DuckDB.</param>
+    public CsvScanner(byte? delimiter, bool header, bool literalQuotes = false, int skipLines = 0, CsvValues? values = null)
     {
         _header = header;
+        _values = values;
         _literalQuotes = literalQuotes;
         _skipLines = skipLines;
         if (delimiter is { } given) UseDelimiter(given);
@@ -208,8 +211,8 @@ internal sealed class CsvScanner
             }
 
             if (headerNames is not null) headerNames.Add(HeaderName(value, escapedQuotes));
-            else if (_columns < 0) FirstRowColumn(field, value, quoted);
-            else if (field < _columns) Observe(field, value, quoted);
+            else if (_columns < 0) FirstRowColumn(field, value, quoted, escapedQuotes);
+            else if (field < _columns) Observe(field, value, quoted, escapedQuotes);
             field++;
 
             if (position == data.Length)
@@ -257,15 +260,21 @@ internal sealed class CsvScanner
             _names = [.. Enumerable.Range(1, fields).Select(i => $"column{i}")];
             _columns = fields;
             _rows++;
+            _values?.EndRecord(counted: true, _columns);
             return;
         }
         // DuckDB skips blank lines when there are several columns, and reads them as NULL when there is one.
-        if (blankLine && fields == 1 && _columns > 1) return;
+        if (blankLine && fields == 1 && _columns > 1)
+        {
+            _values?.EndRecord(counted: false, _columns);
+            return;
+        }
         if (fields != _columns)
         {
             throw new CsvFormatException(line, $"expected {_columns} fields as in the header, found {fields}.");
         }
         _rows++;
+        _values?.EndRecord(counted: true, _columns);
     }
 
     /// <summary>
@@ -309,7 +318,7 @@ internal sealed class CsvScanner
         _sawValue = new bool[count];
     }
 
-    void FirstRowColumn(int field, ReadOnlySpan<byte> value, bool quoted)
+    void FirstRowColumn(int field, ReadOnlySpan<byte> value, bool quoted, bool escapedQuotes)
     {
         if (field >= _masks.Length)
         {
@@ -317,11 +326,12 @@ internal sealed class CsvScanner
             Array.Resize(ref _sawValue, field + 1);
             _masks[field] = TypeMask.All;
         }
-        Observe(field, value, quoted);
+        Observe(field, value, quoted, escapedQuotes);
     }
 
-    void Observe(int column, ReadOnlySpan<byte> value, bool quoted)
+    void Observe(int column, ReadOnlySpan<byte> value, bool quoted, bool escapedQuotes)
     {
+        _values?.Add(column, value, quoted, escapedQuotes);
         if (value.IsEmpty && !quoted) return; // unquoted empty: NULL, fits any type
         _sawValue[column] = true;
         var mask = _masks[column];
