@@ -69,7 +69,8 @@ internal static class ManifestFormat
         var history = (s.History ?? []).Select(v => new DatasetVersion(v.Version, v.UpdatedAt, v.RowCount, v.SizeBytes, v.Operation, v.Schema,
             [.. (v.Files ?? throw new InvalidDataException($"kept version {v.Version} has no file list")).Select(at => at >= 0 && at < table.Count
                 ? table[at]
-                : throw new InvalidDataException($"kept version {v.Version} names file {at}, which is not in the file table"))]) { Iceberg = v.Iceberg }).ToList();
+                : throw new InvalidDataException($"kept version {v.Version} names file {at}, which is not in the file table"))])
+        { Iceberg = v.Iceberg }).ToList();
         return new DatasetManifest(s.Name, s.Version, s.CreatedAt, s.UpdatedAt, s.RowCount, s.SizeBytes, s.Schema!, s.Files!) { Iceberg = s.Iceberg, Operation = s.Operation, History = history };
     }
 }

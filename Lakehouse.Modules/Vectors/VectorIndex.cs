@@ -127,6 +127,7 @@ internal sealed class VectorIndex
     {
         int fresh;
         lock (_slotsLock) fresh = items.Count(i => !_slots.ContainsKey(i.Id));
+        var linkedBefore = Graph.Count;
         var needed = Graph.Count + Math.Max(0, fresh - _free.Count);
         Graph.EnsureCapacity(needed);
         Grow(Graph.Current.Capacity);
@@ -162,9 +163,16 @@ internal sealed class VectorIndex
             lock (_slotsLock) _slots[item.Id] = slot;
             toLink.Add(slot);
         }
-        // Small batches link in order (deterministic); large ones on every core, as hnswlib's parallel add does.
-        if (toLink.Count < ParallelBatch) toLink.ForEach(Graph.Link);
-        else Parallel.ForEach(toLink, Graph.Link);
+        // Small batches link in order (deterministic); large ones on every core, as hnswlib's parallel add
+        // does, but only into a graph of ParallelBatch nodes or more. Nodes linked at once cannot see each
+        // other, so into a near-empty graph they all hang off its few nodes, whose lists then fill and are
+        // pruned: early nodes were left with no link to them, never found again (the first 300 of 3,000
+        // inserted in parallel: an exact search missed one of them in about half the runs).
+        var first = Math.Clamp(ParallelBatch - linkedBefore, 0, toLink.Count);
+        toLink.Take(first).ToList().ForEach(Graph.Link);
+        var rest = toLink.Skip(first).ToList();
+        if (rest.Count < ParallelBatch) rest.ForEach(Graph.Link);
+        else Parallel.ForEach(rest, Graph.Link);
         ChangeSequence++;
         return (items.Count - updated, updated, toLink);
     }

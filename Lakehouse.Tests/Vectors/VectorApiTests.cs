@@ -269,10 +269,15 @@ public abstract class VectorApiContractTests
         stop.Cancel();
         await reader;
         Assert.True(searches > 0);
-        // The search is approximate: an insert that prunes a neighbour list can hide a node from one search
-        // for a moment (seen once in many runs), so the vector itself comes first in nearly every search, not
-        // in every one.
-        Assert.True(foundItself >= searches * 0.99, $"a search found its own vector first in {foundItself} of {searches} searches");
+        // While a large batch is linked on every core, a search may miss a vector that is in the index: the
+        // search is approximate, and neighbour lists being pruned change its path. Once the batch is in, every
+        // one is found first (before parallel linking waited for a graph of 256 nodes, about half the runs
+        // lost one of the first 300 for good).
+        for (var i = 0; i < 300; i++)
+        {
+            var hits = (await PostOkAsync(client, "/v1/vectors/indexes/busy/search", new { vector = vectors[i], k = 5 })).GetProperty("results");
+            Assert.True(hits[0].GetProperty("id").GetString() == $"b{i}", $"b{i} was not found first after the inserts (during them: {foundItself} of {searches} searches found their vector first): {hits}");
+        }
         Assert.Equal(3000, (await client.JsonAsync("/v1/vectors/indexes/busy")).GetProperty("count").GetInt32());
     }
 }
