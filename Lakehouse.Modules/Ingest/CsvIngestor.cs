@@ -16,8 +16,9 @@ namespace Lakehouse.Ingest;
 /// </summary>
 internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
 {
-    // Up to this many bytes of values the scan keeps them for our own Parquet writer: DuckDB's set-up
-    // is what a small file's conversion costs, and it stops mattering long before a file is this large.
+    // Up to this many bytes an upload stays in memory and the scan keeps its values for our own Parquet
+    // writer: DuckDB's set-up is what a small file's conversion costs, and it stops mattering long
+    // before a file is this large.
     const int SmallFileValueBytes = 1024 * 1024;
 
     readonly Counter<long> _rowsIngested = meters.Create(Telemetry.MeterName).CreateCounter<long>("lakehouse.ingest.rows");
@@ -28,7 +29,8 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         Names.Validate(dataset, "Dataset");
         var clock = Stopwatch.StartNew();
         using var activity = Telemetry.ActivitySource.StartActivity("ingest");
-        var work = ScratchFiles.NewFolder("ingest");
+        // Made only when a file needs a copy on disk: a small one is received, scanned and written in memory.
+        string? work = null;
         var stored = new List<DataFile>();
         var committing = false;
         try
@@ -39,7 +41,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
             await foreach (var csv in csvFiles.WithCancellation(cancellationToken))
             {
                 var part = stored.Count + 1;
-                var (shape, summary, parquet) = await ConvertAsync(csv, Path.Combine(work, $"{part}"), existing, options, part, cancellationToken);
+                var (shape, summary, parquet) = await ConvertAsync(csv, () => Path.Combine(work ??= ScratchFiles.NewFolder("ingest"), $"{part}"), existing, options, part, cancellationToken);
                 if (firstSummary is not null && Schemas.Differences(firstSummary.Schema, summary.Schema) is { Count: > 0 } differences)
                 {
                     throw ProblemException.Conflict($"File {part} does not have the columns of file 1: {string.Join("; ", differences)}.");
@@ -87,7 +89,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         }
         finally
         {
-            ScratchFiles.DeleteLater(work, logger);
+            if (work is not null) ScratchFiles.DeleteLater(work, logger);
         }
     }
 
@@ -98,21 +100,22 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
     /// One CSV to Parquet: received and scanned at once; a small file's values are kept by the scan and
     /// written by <see cref="SmallParquetWriter"/>, any other converted by DuckDB and its footer read.
     /// </summary>
-    async Task<(CsvShape Shape, ParquetSummary Summary, ParquetData Parquet)> ConvertAsync(Stream csv, string folder, DatasetManifest? existing, IngestOptions options,
+    async Task<(CsvShape Shape, ParquetSummary Summary, ParquetData Parquet)> ConvertAsync(Stream csv, Func<string> folderPath, DatasetManifest? existing, IngestOptions options,
         int part, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(folder);
-        var csvPath = Path.Combine(folder, "upload.csv");
-        CsvShape shape;
+        string Local(string name) => Path.Combine(Directory.CreateDirectory(folderPath()).FullName, name);
+        CsvSpool.Received received;
         var values = new CsvValues(SmallFileValueBytes, ParquetConverter.RowGroupSize);
         try
         {
-            shape = await CsvSpool.ReceiveAsync(csv, csvPath, new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines, values), cancellationToken);
+            received = await CsvSpool.ReceiveAsync(csv, () => Local("upload.csv"), SmallFileValueBytes,
+                new CsvScanner(options.Delimiter, options.Header, options.LiteralQuotes, options.SkipLines, values), cancellationToken);
         }
         catch (CsvFormatException e)
         {
             throw ProblemException.BadRequest(part == 1 ? e.Message : $"File {part}: {e.Message}");
         }
+        var shape = received.Shape;
         IReadOnlyList<string> readTypes;
         try
         {
@@ -126,7 +129,9 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         {
             return (shape, new ParquetSummary([.. shape.Names.Select((name, i) => new ColumnSchema(name, readTypes[i], Nullable: true))], values.Rows), new ParquetData(bytes, null));
         }
-        var parquetPath = Path.Combine(folder, "data.parquet");
+        var csvPath = Local("upload.csv");
+        if (received.Bytes is { } kept) await File.WriteAllBytesAsync(csvPath, kept, cancellationToken);
+        var parquetPath = Local("data.parquet");
         var (types, written) = await converter.ConvertAsync(csvPath, parquetPath, shape, readTypes, options, cancellationToken);
         // Types that Parquet gives back exactly as written (the ones the scanner infers) need no footer
         // read, which was a sixth of a small file's ingest; any other (an append to a registered file's

@@ -5,31 +5,51 @@ using Lakehouse.Common;
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// Receives the upload into a temp file while a second task scans the same chunks: validation and
-/// type inference are done by the time the last byte has arrived. Memory stays bounded by the
-/// channel (8 chunks of OverlappedCopy.ChunkSize) whatever the file size. A CSV fault stops the upload at once.
+/// Receives the upload while a second task scans the same chunks: validation and type inference are
+/// done by the time the last byte has arrived. An upload of up to <c>keepBytes</c> stays in memory (a
+/// small file usually needs no copy on disk at all); a larger one goes to a temp file as it arrives.
+/// Memory stays bounded by the channel (8 chunks of OverlappedCopy.ChunkSize) and <c>keepBytes</c>
+/// whatever the file size. A CSV fault stops the upload at once.
 /// </summary>
 internal static class CsvSpool
 {
-    public static async Task<CsvShape> ReceiveAsync(Stream body, string path, CsvScanner scanner, CancellationToken cancellationToken)
+    /// <summary>What was received: the file's shape, and its bytes when it stayed in memory (else it is at the path given).</summary>
+    public sealed record Received(CsvShape Shape, byte[]? Bytes);
+
+    public static async Task<Received> ReceiveAsync(Stream body, Func<string> newPath, int keepBytes, CsvScanner scanner, CancellationToken cancellationToken)
     {
         using var scanFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         var scan = Task.Run(() => ScanAsync(chunks.Reader, scanner, scanFailed), CancellationToken.None);
+        var kept = new MemoryStream();
         try
         {
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-            while (true)
+            FileStream? file = null;
+            try
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(OverlappedCopy.ChunkSize);
-                var length = await OverlappedCopy.FillAsync(body, buffer, scanFailed.Token);
-                if (length == 0)
+                while (true)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    break;
+                    var buffer = ArrayPool<byte>.Shared.Rent(OverlappedCopy.ChunkSize);
+                    var length = await OverlappedCopy.FillAsync(body, buffer, scanFailed.Token);
+                    if (length == 0)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        break;
+                    }
+                    if (kept is not null && kept.Length + length > keepBytes)
+                    {
+                        file = new FileStream(newPath(), FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+                        await file.WriteAsync(kept.GetBuffer().AsMemory(0, (int)kept.Length), scanFailed.Token);
+                        kept = null;
+                    }
+                    if (kept is not null) kept.Write(buffer, 0, length);
+                    else await file!.WriteAsync(buffer.AsMemory(0, length), scanFailed.Token);
+                    await chunks.Writer.WriteAsync((buffer, length), scanFailed.Token);
                 }
-                await file.WriteAsync(buffer.AsMemory(0, length), scanFailed.Token);
-                await chunks.Writer.WriteAsync((buffer, length), scanFailed.Token);
+            }
+            finally
+            {
+                if (file is not null) await file.DisposeAsync();
             }
             chunks.Writer.Complete();
         }
@@ -43,7 +63,7 @@ internal static class CsvSpool
             await scan.ContinueWith(_ => { }, TaskScheduler.Default);
             throw;
         }
-        return await scan;
+        return new Received(await scan, kept?.ToArray());
     }
 
     static async Task<CsvShape> ScanAsync(ChannelReader<(byte[] Buffer, int Length)> chunks, CsvScanner scanner, CancellationTokenSource onFault)
