@@ -9,10 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// Upload → temp CSV (scanned as it arrives) → Parquet (a small file by our writer, any other by
-/// DuckDB) → storage, for each file of the request in turn → one catalog commit for them all. The
-/// Parquet objects are stored before the manifest names them; if anything fails or the commit is refused they are removed, so a failed
-/// ingest leaves storage and catalog exactly as they were.
+/// Upload (scanned as it arrives; kept in memory up to 1 MiB, else a temp CSV) → Parquet (a small
+/// file by our writer, any other by DuckDB) → storage, for each file of the request in turn → one
+/// catalog commit for them all. The Parquet objects are stored before the manifest names them; if
+/// anything fails or the commit is refused they are removed, so a failed ingest leaves storage and
+/// catalog exactly as they were.
 /// </summary>
 internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetConverter converter, ILogger<CsvIngestor> logger, IMeterFactory meters) : IIngestService
 {

@@ -41,9 +41,14 @@ internal sealed class CsvValues(int maxBytes, int maxRows)
         {
             if (Ends.Count <= rows) return;
             var keep = rows == 0 ? 0 : Ends[rows - 1];
-            var kept = Bytes.WrittenSpan[..keep].ToArray();
-            Bytes.ResetWrittenCount();
-            Bytes.Write(kept);
+            // A blank line, the one record taken back, holds a single empty value: no bytes to give back,
+            // and no copy (one per blank line would be quadratic in a file of many).
+            if (Bytes.WrittenCount != keep)
+            {
+                var kept = Bytes.WrittenSpan[..keep].ToArray();
+                Bytes.ResetWrittenCount();
+                Bytes.Write(kept);
+            }
             Ends.RemoveRange(rows, Ends.Count - rows);
             Nulls.RemoveRange(rows, Nulls.Count - rows);
         }
