@@ -128,6 +128,8 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         }
         if (values.Complete && SmallParquetWriter.Writes(readTypes) && SmallParquetWriter.Write(shape.Names, readTypes, values) is { } bytes)
         {
+            // As with DuckDB below: the rows written must be the rows the scan counted, or one was lost or made up.
+            if (values.Rows != shape.Rows) throw new InvalidOperationException($"The CSV scanner counted {shape.Rows} rows but kept {values.Rows}; the file was not stored.");
             return (shape, new ParquetSummary([.. shape.Names.Select((name, i) => new ColumnSchema(name, readTypes[i], Nullable: true))], values.Rows), new ParquetData(bytes, null));
         }
         var csvPath = Local("upload.csv");
