@@ -130,7 +130,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         {
             // As with DuckDB below: the rows written must be the rows the scan counted, or one was lost or made up.
             if (values.Rows != shape.Rows) throw new InvalidOperationException($"The CSV scanner counted {shape.Rows} rows but kept {values.Rows}; the file was not stored.");
-            return (shape, new ParquetSummary([.. shape.Names.Select((name, i) => new ColumnSchema(name, readTypes[i], Nullable: true))], values.Rows), new ParquetData(bytes, null));
+            return (shape, AsWritten(shape, readTypes, values.Rows), new ParquetData(bytes, null));
         }
         var csvPath = Local("upload.csv");
         if (received.Bytes is { } kept) await File.WriteAllBytesAsync(csvPath, kept, cancellationToken);
@@ -140,7 +140,7 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         // read, which was a sixth of a small file's ingest; any other (an append to a registered file's
         // DECIMAL or HUGEINT column, say) is read back from the footer, as Parquet has it.
         var summary = written is { } rows && types.All(ValueTypes.RoundTripExactly.Contains)
-            ? new ParquetSummary([.. shape.Names.Select((name, i) => new ColumnSchema(name, types[i], Nullable: true))], rows) // DuckDB writes every column OPTIONAL
+            ? AsWritten(shape, types, rows)
             : await ParquetFooter.ReadAsync(parquetPath, cancellationToken);
         // Our scanner and DuckDB's reader must agree on the rows, or a row was lost or made up between
         // them (DuckDB's skip once swallowed a whole table): never store that.
@@ -150,6 +150,10 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
         }
         return (shape, summary, new ParquetData(null, parquetPath));
     }
+
+    /// <summary>The Parquet file's summary without reading its footer: every column OPTIONAL, as DuckDB and our writer write them.</summary>
+    static ParquetSummary AsWritten(CsvShape shape, IReadOnlyList<string> types, long rows) =>
+        new([.. shape.Names.Select((name, i) => new ColumnSchema(name, types[i], Nullable: true))], rows);
 
     /// <summary>
     /// The types to read the CSV with: as inferred for a new dataset or a replace; for an append, the
