@@ -2,7 +2,9 @@ using Lakehouse;
 using Lakehouse.Common;
 using Lakehouse.Host;
 
-var builder = WebApplication.CreateBuilder(args);
+// Our config is TOML, read once. ASP.NET would otherwise watch for an appsettings.json under the content root, which
+// holds ./data: one inotify watch per folder of every dataset, and a thread reading an event for every object written.
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 LakehouseConfig config;
 try
 {
