@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Lakehouse.Common;
 
@@ -20,6 +21,10 @@ internal sealed class FileSystemObjectStore : IObjectStore
     readonly string _root;
     readonly string _temp;
 
+    // Paths of objects PutUnflushedAsync stored whose bytes may still be only in the OS's cache: the next
+    // PutAsync flushes them before its own object becomes visible.
+    readonly ConcurrentDictionary<string, byte> _unflushed = new(StringComparer.Ordinal);
+
     public FileSystemObjectStore(string root)
     {
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
@@ -31,7 +36,11 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    public Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken) => WriteAsync(key, content, flush: true, cancellationToken);
+
+    public Task<ObjectInfo> PutUnflushedAsync(string key, Stream content, CancellationToken cancellationToken) => WriteAsync(key, content, flush: false, cancellationToken);
+
+    async Task<ObjectInfo> WriteAsync(string key, Stream content, bool flush, CancellationToken cancellationToken)
     {
         var target = PathOf(key);
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
@@ -40,9 +49,10 @@ internal sealed class FileSystemObjectStore : IObjectStore
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
                 await OverlappedCopy.CopyAsync(content, file, cancellationToken, (offset, length) => Writeback.Start(file.SafeFileHandle, offset, length));
-                file.Flush(flushToDisk: true);
+                if (flush) FlushWithEarlier(file);
             }
             MoveIntoPlace(temp, target, key);
+            if (!flush) _unflushed.TryAdd(target, 0);
         }
         catch (Exception e)
         {
@@ -51,6 +61,44 @@ internal sealed class FileSystemObjectStore : IObjectStore
             throw;
         }
         return Info(key, new FileInfo(target));
+    }
+
+    /// <summary>
+    /// Puts <paramref name="file"/>'s bytes on the disk, and first those of every object stored unflushed
+    /// before it, with their renames: one syncfs on Linux when there are any, else an fsync each. Alone,
+    /// an fsync of the file itself, which leaves other writes on the file system to their own pace.
+    /// </summary>
+    void FlushWithEarlier(FileStream file)
+    {
+        var earlier = _unflushed.Keys;
+        if (earlier.Count == 0)
+        {
+            file.Flush(flushToDisk: true);
+            return;
+        }
+        if (OperatingSystem.IsLinux())
+        {
+            FileSystemSync.Run(file.SafeFileHandle);
+        }
+        else
+        {
+            foreach (var path in earlier) FlushFile(path);
+            file.Flush(flushToDisk: true);
+        }
+        foreach (var path in earlier) _unflushed.TryRemove(path, out _);
+    }
+
+    static void FlushFile(string path)
+    {
+        try
+        {
+            using var earlier = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            earlier.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Deleted since: nothing of it left to keep.
+        }
     }
 
     public Task<ObjectInfo> PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
@@ -63,7 +111,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             File.Move(localPath, temp);
             using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
             {
-                file.Flush(flushToDisk: true);
+                FlushWithEarlier(file);
             }
             MoveIntoPlace(temp, target, key);
         }

@@ -16,6 +16,9 @@ internal sealed class HttpObjectStore(RemoteModule remote) : IObjectStore
 {
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>The storage process answers a PUT once it has flushed the object: there is nothing to flush later.</summary>
+    public Task<ObjectInfo> PutUnflushedAsync(string key, Stream content, CancellationToken cancellationToken) => PutAsync(key, content, cancellationToken);
+
     public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         // The stream can be sent once only, unless it can be rewound.

@@ -8,9 +8,19 @@ public interface IObjectStore
     /// <summary>
     /// Stores <paramref name="content"/> under <paramref name="key"/> atomically: readers see the old
     /// object or the new one, never a part. On any failure (including the content stream throwing,
-    /// e.g. over a size limit) nothing is stored.
+    /// e.g. over a size limit) nothing is stored. Its bytes are on the disk before it is visible, and
+    /// so are those of every object <see cref="PutUnflushedAsync"/> stored before it.
     /// </summary>
     Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores as <see cref="PutAsync"/> does, visible at once, but may leave the bytes in the operating
+    /// system's cache until the next <see cref="PutAsync"/> or <see cref="PutFileAsync"/>: safe from a
+    /// killed process at once, from a power loss only then. For the objects of a commit whose last
+    /// write (the manifest that names them) is a <see cref="PutAsync"/>: the disk then flushes once
+    /// per commit, not once per object. Stores that make every write durable treat it as PutAsync.
+    /// </summary>
+    Task<ObjectInfo> PutUnflushedAsync(string key, Stream content, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores a local file under <paramref name="key"/> as <see cref="PutAsync"/> does, taking the

@@ -77,6 +77,9 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
+    /// <summary>S3 answers a PUT once it has stored the object durably: there is nothing to flush later.</summary>
+    public Task<ObjectInfo> PutUnflushedAsync(string key, Stream content, CancellationToken cancellationToken) => PutAsync(key, content, cancellationToken);
+
     public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);

@@ -62,4 +62,35 @@ public sealed class FileSystemStorageTests : StorageContractTests
         await writer;
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(host.Root, "_tmp")));
     }
+
+    [Fact]
+    public async Task An_object_stored_unflushed_is_whole_and_visible_at_once_and_a_failed_one_leaves_nothing()
+    {
+        using var root = new TempFolder();
+        var store = new Lakehouse.Storage.FileSystemObjectStore(root.Path);
+        var bytes = RandomNumberGenerator.GetBytes(100_000);
+        var info = await store.PutUnflushedAsync("datasets/d/metadata/m.avro", new MemoryStream(bytes), Cancel);
+        Assert.Equal(bytes.Length, info.Size);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(root.Path, "datasets", "d", "metadata", "m.avro"), Cancel));
+        Assert.Equal(info, await store.HeadAsync("datasets/d/metadata/m.avro", Cancel));
+
+        await Assert.ThrowsAsync<IOException>(() => store.PutUnflushedAsync("datasets/d/metadata/torn.avro", new BrokenStream(bytes), Cancel));
+        Assert.Null(await store.HeadAsync("datasets/d/metadata/torn.avro", Cancel));
+
+        // The write that names it flushes it first (one syncfs on Linux): both stay readable, nothing is left in _tmp.
+        await store.PutAsync("_catalog/d.json", new MemoryStream([1]), Cancel);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(root.Path, "datasets", "d", "metadata", "m.avro"), Cancel));
+        Assert.Equal([1], await File.ReadAllBytesAsync(Path.Combine(root.Path, "_catalog", "d.json"), Cancel));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(root.Path, "_tmp")));
+    }
+
+    /// <summary>Yields the first half of its bytes, then fails as a dropped connection would.</summary>
+    sealed class BrokenStream(byte[] bytes) : MemoryStream(bytes[..(bytes.Length / 2)])
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            return read > 0 ? read : throw new IOException("the connection dropped");
+        }
+    }
 }

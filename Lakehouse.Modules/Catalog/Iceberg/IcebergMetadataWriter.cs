@@ -85,12 +85,13 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
         var parent = previous?.Iceberg is not null && previous.CreatedAt == next.CreatedAt ? SnapshotId(uuid, previous.Version) : (long?)null;
         var listBytes = Avro(ManifestFileSchema, ListHeader(snapshotId, parent, next.Version), [ManifestFile(files, manifestBytes.Length, snapshotId, next, added, existing, dropped)]);
         var metadata = Metadata(next, uuid, snapshotId, parent, files, added, dropped);
-        // All three are new objects that nothing names until the catalog's manifest does: they are
-        // written at once, so their writes (each fsync'ed on the filesystem) overlap.
+        // All three are new objects that nothing names until the catalog's manifest does, and the
+        // manifest's write flushes them to the disk before it: stored unflushed, and at once (on S3
+        // their PUTs overlap).
         await Task.WhenAll(
-            store.PutAsync(files.Manifest, new MemoryStream(manifestBytes), CancellationToken.None),
-            store.PutAsync(files.ManifestList, new MemoryStream(listBytes), CancellationToken.None),
-            store.PutAsync(files.Metadata, new MemoryStream(Encoding.UTF8.GetBytes(metadata.ToJsonString())), CancellationToken.None));
+            store.PutUnflushedAsync(files.Manifest, new MemoryStream(manifestBytes), CancellationToken.None),
+            store.PutUnflushedAsync(files.ManifestList, new MemoryStream(listBytes), CancellationToken.None),
+            store.PutUnflushedAsync(files.Metadata, new MemoryStream(Encoding.UTF8.GetBytes(metadata.ToJsonString())), CancellationToken.None));
         return files;
     }
 
