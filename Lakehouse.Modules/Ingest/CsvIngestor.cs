@@ -49,8 +49,9 @@ internal sealed class CsvIngestor(ICatalog catalog, IObjectStore store, ParquetC
                 }
                 (first, firstSummary) = (first ?? shape, firstSummary ?? summary);
                 var key = $"{DatasetKeys.FilesPrefix(dataset)}{Ulid.New()}.parquet";
+                // A small file is stored unflushed: the catalog's manifest write, which names it, puts it on the disk first.
                 var info = parquet.Bytes is { } bytes
-                    ? await store.PutAsync(key, new MemoryStream(bytes, writable: false), cancellationToken)
+                    ? await store.PutUnflushedAsync(key, new MemoryStream(bytes, writable: false), cancellationToken)
                     : await store.PutFileAsync(key, parquet.Path!, cancellationToken);
                 stored.Add(new DataFile(key, summary.RowCount, info.Size));
             }

@@ -19,6 +19,8 @@ public interface IObjectStore
     /// killed process at once, from a power loss only then. For the objects of a commit whose last
     /// write (the manifest that names them) is a <see cref="PutAsync"/>: the disk then flushes once
     /// per commit, not once per object. Stores that make every write durable treat it as PutAsync.
+    /// The next flushed write of the process that hosts the storage is what covers it: in a split
+    /// deployment the other processes' writes go through that process.
     /// </summary>
     Task<ObjectInfo> PutUnflushedAsync(string key, Stream content, CancellationToken cancellationToken);
 
