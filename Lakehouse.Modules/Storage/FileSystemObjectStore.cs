@@ -46,8 +46,18 @@ internal sealed class FileSystemObjectStore : IObjectStore
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+            if (content is MemoryStream inMemory)
             {
+                // Already whole (a manifest, Iceberg metadata, a small file's Parquet): one write on this thread.
+                // The streaming copy below cost these small objects two 4 MiB buffers, a write-back call
+                // and thread hops each, for bytes a single write takes.
+                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+                inMemory.CopyTo(file);
+                if (flush) FlushWithEarlier(file);
+            }
+            else
+            {
+                await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
                 await OverlappedCopy.CopyAsync(content, file, cancellationToken, (offset, length) => Writeback.Start(file.SafeFileHandle, offset, length));
                 if (flush) FlushWithEarlier(file);
             }

@@ -85,12 +85,25 @@ public sealed class FileSystemStorageTests : StorageContractTests
     }
 
     /// <summary>Yields the first half of its bytes, then fails as a dropped connection would.</summary>
-    sealed class BrokenStream(byte[] bytes) : MemoryStream(bytes[..(bytes.Length / 2)])
+    sealed class BrokenStream(byte[] bytes) : Stream
     {
+        readonly MemoryStream _half = new(bytes[..(bytes.Length / 2)]);
+
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await base.ReadAsync(buffer, cancellationToken);
+            var read = await _half.ReadAsync(buffer, cancellationToken);
             return read > 0 ? read : throw new IOException("the connection dropped");
         }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
