@@ -13,8 +13,8 @@ namespace Lakehouse.Storage;
 internal sealed class FileSystemObjectStore : IObjectStore
 {
     // In-flight writes live here; a module-owned name, so the API cannot write into it. Hidden from GET
-    // and list. Leftovers of a crash are swept at start once an hour old: another process sharing the
-    // root (modules split into processes) may be writing the newer ones.
+    // and list. Leftovers of a crash are swept at start once an hour old: another process on the same
+    // root may still be writing the newer ones.
     const string TempFolder = "_tmp";
     static readonly TimeSpan StaleTemp = TimeSpan.FromHours(1);
 
@@ -30,6 +30,11 @@ internal sealed class FileSystemObjectStore : IObjectStore
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         _temp = Path.Combine(_root, TempFolder);
         Directory.CreateDirectory(_temp);
+    }
+
+    /// <summary>Deletes the in-flight writes a crashed process left, once an hour old (run at start by <see cref="StorageInitializer"/>).</summary>
+    public void RemoveStaleTempFiles()
+    {
         foreach (var stale in new DirectoryInfo(_temp).EnumerateFiles().Where(f => DateTime.UtcNow - f.LastWriteTimeUtc > StaleTemp))
         {
             stale.Delete();

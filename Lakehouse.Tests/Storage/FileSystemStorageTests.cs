@@ -64,6 +64,19 @@ public sealed class FileSystemStorageTests : StorageContractTests
     }
 
     [Fact]
+    public async Task Start_removes_the_writes_a_crash_left_in_tmp_once_an_hour_old_and_keeps_newer_ones()
+    {
+        using var root = new TempFolder();
+        var temp = Directory.CreateDirectory(Path.Combine(root.Path, "_tmp")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(temp, "abandoned"), [1], Cancel);
+        File.SetLastWriteTimeUtc(Path.Combine(temp, "abandoned"), DateTime.UtcNow.AddHours(-2));
+        await File.WriteAllBytesAsync(Path.Combine(temp, "in-flight"), [2], Cancel);
+        await using var host = new LakehouseFactory(root: root.Path);
+        await Polling.UntilOkAsync(host.CreateClient(), "/health");
+        Assert.Equal(["in-flight"], Directory.GetFiles(temp).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task An_object_stored_unflushed_is_whole_and_visible_at_once_and_a_failed_one_leaves_nothing()
     {
         using var root = new TempFolder();
