@@ -80,8 +80,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
     /// <summary>
     /// Puts <paramref name="file"/>'s bytes on the disk, and first those of every object stored unflushed
-    /// before it, with their renames: one syncfs on Linux when there are any, else an fsync each. Alone,
-    /// an fsync of the file itself, which leaves other writes on the file system to their own pace.
+    /// before it: one syncfs when there are any (Linux; it makes their renames durable too), else an
+    /// fsync each. Alone, an fsync of the file itself, which leaves other writes on the file system to
+    /// their own pace.
     /// </summary>
     void FlushWithEarlier(FileStream file)
     {
@@ -91,11 +92,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             file.Flush(flushToDisk: true);
             return;
         }
-        if (OperatingSystem.IsLinux())
-        {
-            FileSystemSync.Run(file.SafeFileHandle);
-        }
-        else
+        if (!FileSystemSync.TryRun(file.SafeFileHandle))
         {
             foreach (var path in earlier) FlushFile(path);
             file.Flush(flushToDisk: true);

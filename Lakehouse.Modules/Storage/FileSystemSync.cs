@@ -12,10 +12,20 @@ namespace Lakehouse.Storage;
 /// </summary>
 internal static partial class FileSystemSync
 {
-    /// <summary>Flushes the file system <paramref name="anyFile"/> is on; throws the kernel's error (EIO: a write-back failed).</summary>
-    public static void Run(SafeFileHandle anyFile)
+    const int NotPermitted = 1; // EPERM: a sandbox's system-call filter refused it
+    const int NotImplemented = 38; // ENOSYS
+
+    /// <summary>
+    /// Flushes the file system <paramref name="anyFile"/> is on: true when done, false when this kernel
+    /// or sandbox does not offer syncfs (the caller then flushes file by file); throws the kernel's
+    /// error otherwise (EIO: a write-back failed, and the data may not be on the disk).
+    /// </summary>
+    public static bool TryRun(SafeFileHandle anyFile)
     {
-        if (SyncFs(anyFile) != 0) throw new IOException("syncfs failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+        if (!OperatingSystem.IsLinux()) return false;
+        if (SyncFs(anyFile) == 0) return true;
+        var error = Marshal.GetLastPInvokeError();
+        return error is NotPermitted or NotImplemented ? false : throw new IOException("syncfs failed", new Win32Exception(error));
     }
 
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
