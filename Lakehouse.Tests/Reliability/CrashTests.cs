@@ -202,12 +202,14 @@ public abstract class CrashTests
     {
         var client = host.Client;
         var context = $"{when}; 5xx answers: [{string.Join("; ", ledger.ServerErrors)}]; writes:\n{string.Join("\n", ledger.Events.TakeLast(60))}\nhost log:\n{host.Log}";
+        // What broke, first and again last: CI shows only the tail of a long message, after the host's log.
+        string Failure(string what) => $"{what} {context}\n{when}: {what}";
 
         // Every manifest names only files that exist.
         foreach (var key in (await ManifestsAsync(client)).SelectMany(NamedKeys).ToHashSet())
         {
             using var head = new HttpRequestMessage(HttpMethod.Head, "/v1/storage/objects/" + key);
-            Assert.True((await client.SendAsync(head, Cancel)).StatusCode == HttpStatusCode.OK, $"{key} is named by a manifest but missing {context}");
+            Assert.True((await client.SendAsync(head, Cancel)).StatusCode == HttpStatusCode.OK, Failure($"{key} is named by a manifest but missing"));
         }
         // Every data file is named by a manifest: crash leftovers were swept. Stored files are listed before the
         // manifests are read, and the check is asked again until it holds: a background compaction the restarted
@@ -220,31 +222,31 @@ public abstract class CrashTests
             var named = (await ManifestsAsync(client)).SelectMany(NamedKeys).ToHashSet();
             orphans = [.. stored.Where(k => !named.Contains(k))];
             return (orphans.Count == 0, true);
-        }, () => $"orphaned data files {string.Join(", ", orphans)} {context}");
+        }, () => Failure($"orphaned data files {string.Join(", ", orphans)}"));
         Assert.True((await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/storage/objects/exports/seed.parquet"), Cancel)).StatusCode == HttpStatusCode.OK,
-            $"a registered file from outside the datasets' folders was deleted {context}");
+            Failure("a registered file from outside the datasets' folders was deleted"));
 
         // Appends: every acknowledged row once, nothing that was never sent.
         if (!ledger.AckedRows.IsEmpty || !ledger.MaybeRows.IsEmpty)
         {
             var rows = (await ColumnAsync(client, "ds", "id")).ToList();
-            Assert.True(rows.Count == rows.Distinct().Count(), $"a row appears twice {context}");
+            Assert.True(rows.Count == rows.Distinct().Count(), Failure("a row appears twice"));
             var missing = ledger.AckedRows.Keys.Where(id => !rows.Contains(id)).ToList();
-            Assert.True(missing.Count == 0, $"{missing.Count} acknowledged rows are lost (e.g. {string.Join(", ", missing.Take(5))}) {context}");
-            Assert.True(rows.All(id => ledger.AckedRows.ContainsKey(id) || ledger.MaybeRows.ContainsKey(id)), $"a row no one sent {context}");
+            Assert.True(missing.Count == 0, Failure($"{missing.Count} acknowledged rows are lost (e.g. {string.Join(", ", missing.Take(5))})"));
+            Assert.True(rows.All(id => ledger.AckedRows.ContainsKey(id) || ledger.MaybeRows.ContainsKey(id)), Failure("a row no one sent"));
         }
         // Replace: the last acknowledged value, or the one in flight at the crash; never two.
         if (ledger.ReplacedAcked is not null || ledger.ReplacedMaybe.Count > 0)
         {
             var values = (await ColumnAsync(client, "rp", "v")).ToList();
             Assert.True(values is [] ? ledger.ReplacedAcked is null : values is [var value] && (value == ledger.ReplacedAcked || ledger.ReplacedMaybe.Contains(value)),
-                $"rp holds [{string.Join(", ", values)}], expected {ledger.ReplacedAcked} or one of [{string.Join(", ", ledger.ReplacedMaybe)}] {context}");
+                Failure($"rp holds [{string.Join(", ", values)}], expected {ledger.ReplacedAcked} or one of [{string.Join(", ", ledger.ReplacedMaybe)}]"));
         }
         // Register / delete: in the last acknowledged state, or the one in flight.
         var registered = (await client.GetAsync("/v1/catalog/datasets/reg", Cancel)).StatusCode == HttpStatusCode.OK;
         if (ledger.RegisteredAcked is { } acked)
         {
-            Assert.True(registered == acked || ledger.RegisteredMaybe.Contains(registered), $"reg registered={registered}, acknowledged {acked} {context}");
+            Assert.True(registered == acked || ledger.RegisteredMaybe.Contains(registered), Failure($"reg registered={registered}, acknowledged {acked}"));
         }
         // Vectors: the index loads, every acknowledged item is there unless its delete was acknowledged.
         var vectors = await client.JsonAsync("/v1/vectors/indexes/v");
@@ -252,7 +254,7 @@ public abstract class CrashTests
         {
             var status = (await client.GetAsync($"/v1/vectors/indexes/v/items/{id}", Cancel)).StatusCode;
             var expected = ledger.AckedDeletes.ContainsKey(id) ? HttpStatusCode.NotFound : ledger.MaybeDeletes.ContainsKey(id) ? status : HttpStatusCode.OK;
-            Assert.True(status == expected, $"vector {id} is {(int)status}, expected {(int)expected} {context}");
+            Assert.True(status == expected, Failure($"vector {id} is {(int)status}, expected {(int)expected}"));
         }
         var count = vectors.GetProperty("count").GetInt32();
         var least = ledger.AckedVectors.Count - ledger.AckedDeletes.Count - ledger.MaybeDeletes.Count;
