@@ -116,6 +116,6 @@ internal sealed class DatasetViews
                 }
             }
         }
-        _files.Evict(_lists.AllPaths());
+        _files.Evict(_lists.AllPaths);
     }
 }

@@ -74,16 +74,22 @@ internal sealed class ParquetFiles
     string PathFor(string key, string etag) =>
         Path.Combine(Folder, $"{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32]}-{Sanitize(etag)}.parquet");
 
-    /// <summary>Removes least recently used copies beyond the limit, never one in <paramref name="pinned"/>.</summary>
-    public void Evict(IReadOnlySet<string> pinned)
+    /// <summary>
+    /// Removes least recently used copies beyond the limit, never one of the <paramref name="pinned"/>
+    /// paths. Those are asked for only when something must go: every kept version's paths of every
+    /// dataset, which no change should pay for while the cache is off or under its limit.
+    /// </summary>
+    public void Evict(Func<IReadOnlySet<string>> pinned)
     {
         if (!_cached) return;
         var files = new DirectoryInfo(Folder).EnumerateFiles("*.parquet").OrderBy(f => f.LastAccessTimeUtc).ToList();
         var total = files.Sum(f => f.Length);
+        if (total <= _maxBytes) return;
+        var keep = pinned();
         foreach (var file in files)
         {
             if (total <= _maxBytes) break;
-            if (pinned.Contains(file.FullName)) continue;
+            if (keep.Contains(file.FullName)) continue;
             try
             {
                 file.Delete();
