@@ -86,12 +86,12 @@ internal sealed class FileSystemObjectStore : IObjectStore
     /// </summary>
     void FlushWithEarlier(FileStream file)
     {
-        var earlier = _unflushed.Keys;
-        if (earlier.Count == 0)
+        if (_unflushed.IsEmpty)
         {
             file.Flush(flushToDisk: true);
             return;
         }
+        var earlier = _unflushed.Keys;
         if (!FileSystemSync.TryRun(file.SafeFileHandle))
         {
             foreach (var path in earlier) FlushFile(path);

@@ -168,11 +168,10 @@ internal sealed class VectorIndex
         // other, so into a near-empty graph they all hang off its few nodes, whose lists then fill and are
         // pruned: early nodes were left with no link to them, never found again (the first 300 of 3,000
         // inserted in parallel: an exact search missed one of them in about half the runs).
-        var first = Math.Clamp(ParallelBatch - linkedBefore, 0, toLink.Count);
-        toLink.Take(first).ToList().ForEach(Graph.Link);
-        var rest = toLink.Skip(first).ToList();
-        if (rest.Count < ParallelBatch) rest.ForEach(Graph.Link);
-        else Parallel.ForEach(rest, Graph.Link);
+        var untilParallel = Math.Clamp(ParallelBatch - linkedBefore, 0, toLink.Count);
+        var inOrder = toLink.Count - untilParallel < ParallelBatch ? toLink.Count : untilParallel;
+        for (var i = 0; i < inOrder; i++) Graph.Link(toLink[i]);
+        if (inOrder < toLink.Count) Parallel.ForEach(toLink.Skip(inOrder), Graph.Link);
         ChangeSequence++;
         return (items.Count - updated, updated, toLink);
     }
