@@ -27,6 +27,16 @@ public sealed partial class HostProcessTests
     }
 
     [Fact]
+    public async Task The_binary_compiles_a_method_with_a_loop_optimized_on_its_first_call()
+    {
+        // What `dotnet run` and every split process start with: without it, each request's scan, Parquet
+        // and Avro loops run unoptimized through the host's first hundreds of requests (design.md, "Warm from the first request").
+        using var config = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Lakehouse.Host.runtimeconfig.json"), Cancel));
+        var quickJitForLoops = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Runtime.TieredCompilation.QuickJitForLoops");
+        Assert.Equal(JsonValueKind.False, quickJitForLoops.ValueKind);
+    }
+
+    [Fact]
     public async Task A_broken_config_stops_the_process_with_file_line_and_key()
     {
         using var folder = new TempFolder();

@@ -4,8 +4,7 @@ using Lakehouse.Tools;
 namespace Lakehouse.Tests.Infrastructure;
 
 /// <summary>
-/// Independent Iceberg clients from npm (tools/iceberg-clients, pinned by its lock file and patched by
-/// its patch.js): iceberg-js
+/// Independent Iceberg clients from npm (tools/iceberg-clients, pinned by its lock file): iceberg-js
 /// lists and loads the tables of our REST catalog, icebird reads their rows from the data files.
 /// Installed on first use (or by .ci/run).
 /// </summary>
@@ -22,7 +21,6 @@ public static class IcebergClients
         try
         {
             if (!Directory.Exists(Path.Combine(Folder, "node_modules", "icebird"))) await ProcessRunner.RunAsync("npm", "ci --no-audit --no-fund", Folder);
-            await ProcessRunner.RunAsync("node", "patch.js", Folder); // idempotent: fails unless every patch is in place
         }
         finally
         {

@@ -1,9 +1,7 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Avro;
-using Avro.File;
-using Avro.Generic;
 using Lakehouse.Common;
 using Lakehouse.Storage;
 
@@ -16,13 +14,15 @@ namespace Lakehouse.Catalog.Iceberg;
 /// beside its data files. The catalog writes them before the manifest that names them, so a crash
 /// leaves only unnamed files, which the orphan sweep removes. Snapshot ids and the table uuid derive
 /// from the dataset (name, creation time, version), so every version's ids are stable and distinct.
-/// Avro blocks use the deflate codec, as Java's writer does by default.
+/// <see cref="AvroFile"/> writes the Avro files.
 /// </summary>
 internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig config)
 {
     const int Added = 1, Existing = 0, Deleted = 2;
 
-    static readonly RecordSchema ManifestEntrySchema = (RecordSchema)Schema.Parse("""
+    // The Avro schemas of Iceberg's manifest and manifest list (format/spec.md, "Manifests"), with the
+    // field ids Iceberg readers match columns by. The Entry and ManifestFile methods write their fields in this order.
+    static readonly string ManifestEntrySchema = Minified("""
         {"type":"record","name":"manifest_entry","fields":[
           {"name":"status","type":"int","field-id":0},
           {"name":"snapshot_id","type":["null","long"],"default":null,"field-id":1},
@@ -37,7 +37,7 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
             {"name":"file_size_in_bytes","type":"long","field-id":104}]}}]}
         """);
 
-    static readonly RecordSchema ManifestFileSchema = (RecordSchema)Schema.Parse("""
+    static readonly string ManifestFileSchema = Minified("""
         {"type":"record","name":"manifest_file","fields":[
           {"name":"manifest_path","type":"string","field-id":500},
           {"name":"manifest_length","type":"long","field-id":501},
@@ -53,6 +53,8 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
           {"name":"existing_rows_count","type":"long","field-id":513},
           {"name":"deleted_rows_count","type":"long","field-id":514}]}
         """);
+
+    readonly ConcurrentDictionary<(Guid Uuid, long Version), long> _snapshotIds = new();
 
     /// <summary>Where outside engines find the objects: [iceberg] location_base, else the store's own URI (file:///…, s3://bucket/).</summary>
     public string LocationBase { get; } = config.Iceberg.LocationBase.Length > 0 ? config.Iceberg.LocationBase.TrimEnd('/') + "/" : store.Location;
@@ -75,15 +77,17 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
         var live = next.Files.Select(f => (File: f, Status: f.AddedVersion == next.Version ? Added : Existing)).ToList();
         var kept = next.Files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         var dropped = previous?.Files.Where(f => !kept.Contains(f.Key)).ToList() ?? [];
-        var manifestBytes = Avro(ManifestEntrySchema, ManifestHeader(next), [
-            .. live.Select(e => Entry(e.Status, e.Status == Added ? snapshotId : SnapshotId(uuid, e.File.AddedVersion ?? next.Version), e.File, next.Version)),
-            .. dropped.Select(f => Entry(Deleted, snapshotId, f, next.Version)),
-        ]);
+        var manifest = new AvroFile(ManifestEntrySchema, ManifestHeader(next));
+        foreach (var (file, status) in live) Entry(manifest, status, status == Added ? snapshotId : SnapshotId(uuid, file.AddedVersion ?? next.Version), file, next.Version);
+        foreach (var file in dropped) Entry(manifest, Deleted, snapshotId, file, next.Version);
+        var manifestBytes = manifest.ToArray();
 
         var added = live.Where(e => e.Status == Added).Select(e => e.File).ToList();
         var existing = live.Where(e => e.Status == Existing).Select(e => e.File).ToList();
         var parent = previous?.Iceberg is not null && previous.CreatedAt == next.CreatedAt ? SnapshotId(uuid, previous.Version) : (long?)null;
-        var listBytes = Avro(ManifestFileSchema, ListHeader(snapshotId, parent, next.Version), [ManifestFile(files, manifestBytes.Length, snapshotId, next, added, existing, dropped)]);
+        var list = new AvroFile(ManifestFileSchema, ListHeader(snapshotId, parent, next.Version));
+        ManifestFile(list, files, manifestBytes.Length, snapshotId, next, added, existing, dropped);
+        var listBytes = list.ToArray();
         var metadata = Metadata(next, uuid, snapshotId, parent, files, added, dropped);
         // All three are new objects that nothing names until the catalog's manifest does, and the
         // manifest's write flushes them to the disk before it: stored unflushed, and at once (on S3
@@ -104,46 +108,50 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
-    /// <summary>A positive 63-bit id per (table, version).</summary>
-    static long SnapshotId(Guid uuid, long version) =>
-        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{uuid}\n{version}")), 0) & long.MaxValue;
-
-    GenericRecord Entry(int status, long snapshotId, DataFile file, long version)
+    /// <summary>A positive 63-bit id per (table, version): a hash, remembered because every later version asks again for each file it kept.</summary>
+    long SnapshotId(Guid uuid, long version)
     {
-        var sequence = file.AddedVersion ?? version;
-        var dataFile = new GenericRecord((RecordSchema)ManifestEntrySchema["data_file"].Schema);
-        dataFile.Add("content", 0);
-        dataFile.Add("file_path", Location(file.Key));
-        dataFile.Add("file_format", "PARQUET");
-        dataFile.Add("partition", new GenericRecord((RecordSchema)((RecordSchema)ManifestEntrySchema["data_file"].Schema)["partition"].Schema));
-        dataFile.Add("record_count", file.RowCount);
-        dataFile.Add("file_size_in_bytes", file.SizeBytes);
-        var entry = new GenericRecord(ManifestEntrySchema);
-        entry.Add("status", status);
-        entry.Add("snapshot_id", snapshotId);
-        entry.Add("sequence_number", sequence);
-        entry.Add("file_sequence_number", sequence);
-        entry.Add("data_file", dataFile);
-        return entry;
+        // A hash is about a microsecond and the manifest of an append to a table of n files asks n times.
+        if (_snapshotIds.TryGetValue((uuid, version), out var id)) return id;
+        // Bounded: past the limit, forgetting every id costs one hash each when next asked.
+        if (_snapshotIds.Count > 100_000) _snapshotIds.Clear();
+        id = BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{uuid}\n{version}")), 0) & long.MaxValue;
+        _snapshotIds[(uuid, version)] = id;
+        return id;
     }
 
-    GenericRecord ManifestFile(IcebergFiles files, long length, long snapshotId, DatasetManifest next, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> existing, IReadOnlyList<DataFile> dropped)
+    void Entry(AvroFile manifest, int status, long snapshotId, DataFile file, long version)
     {
-        var record = new GenericRecord(ManifestFileSchema);
-        record.Add("manifest_path", Location(files.Manifest));
-        record.Add("manifest_length", length);
-        record.Add("partition_spec_id", 0);
-        record.Add("content", 0);
-        record.Add("sequence_number", next.Version);
-        record.Add("min_sequence_number", next.Files.Select(f => f.AddedVersion ?? next.Version).DefaultIfEmpty(next.Version).Min());
-        record.Add("added_snapshot_id", snapshotId);
-        record.Add("added_files_count", added.Count);
-        record.Add("existing_files_count", existing.Count);
-        record.Add("deleted_files_count", dropped.Count);
-        record.Add("added_rows_count", added.Sum(f => f.RowCount));
-        record.Add("existing_rows_count", existing.Sum(f => f.RowCount));
-        record.Add("deleted_rows_count", dropped.Sum(f => f.RowCount));
-        return record;
+        var sequence = file.AddedVersion ?? version;
+        manifest.Long(status);
+        manifest.NullableLong(snapshotId);
+        manifest.NullableLong(sequence); // sequence_number
+        manifest.NullableLong(sequence); // file_sequence_number
+        // data_file: content, file_path, file_format, partition (an empty record: no bytes), record_count, file_size_in_bytes
+        manifest.Long(0);
+        manifest.String(Location(file.Key));
+        manifest.String("PARQUET");
+        manifest.Long(file.RowCount);
+        manifest.Long(file.SizeBytes);
+        manifest.EndRecord();
+    }
+
+    void ManifestFile(AvroFile list, IcebergFiles files, long length, long snapshotId, DatasetManifest next, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> existing, IReadOnlyList<DataFile> dropped)
+    {
+        list.String(Location(files.Manifest));
+        list.Long(length);
+        list.Long(0); // partition_spec_id
+        list.Long(0); // content: data
+        list.Long(next.Version); // sequence_number
+        list.Long(next.Files.Select(f => f.AddedVersion ?? next.Version).DefaultIfEmpty(next.Version).Min()); // min_sequence_number
+        list.Long(snapshotId); // added_snapshot_id
+        list.Long(added.Count);
+        list.Long(existing.Count);
+        list.Long(dropped.Count);
+        list.Long(added.Sum(f => f.RowCount));
+        list.Long(existing.Sum(f => f.RowCount));
+        list.Long(dropped.Sum(f => f.RowCount));
+        list.EndRecord();
     }
 
     static Dictionary<string, string> ManifestHeader(DatasetManifest next) => new()
@@ -168,16 +176,7 @@ internal sealed class IcebergMetadataWriter(IObjectStore store, LakehouseConfig 
         return header;
     }
 
-    static byte[] Avro(RecordSchema schema, Dictionary<string, string> header, IEnumerable<GenericRecord> records)
-    {
-        using var bytes = new MemoryStream();
-        using (var writer = DataFileWriter<GenericRecord>.OpenWriter(new GenericDatumWriter<GenericRecord>(schema), bytes, Codec.CreateCodec(Codec.Type.Deflate)))
-        {
-            foreach (var (key, value) in header) writer.SetMeta(key, value);
-            foreach (var record in records) writer.Append(record);
-        }
-        return bytes.ToArray();
-    }
+    static string Minified(string json) => JsonNode.Parse(json)!.ToJsonString();
 
     JsonObject Metadata(DatasetManifest next, Guid uuid, long snapshotId, long? parent, IcebergFiles files, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> dropped)
     {
