@@ -126,7 +126,7 @@ public abstract class IngestContractTests
         const int rowCount = 60_000;
         for (var i = 0; i < rowCount; i++)
         {
-            // ~150 bytes a row, with quotes, commas and line breaks inside quoted notes: records cross the 1 MiB chunk edges.
+            // ~150 bytes a row, with quotes, commas and line breaks inside quoted notes: records cross the 4 MiB chunk edge.
             csv.Append(CultureInfo.InvariantCulture, $"{i},\"line one of {i}, with \"\"quotes\"\"\nline two {new string('x', i % 197)}\",{i}.5\r\n");
         }
         var bytes = Encoding.UTF8.GetBytes(csv.ToString());
@@ -141,6 +141,23 @@ public abstract class IngestContractTests
             Assert.Equal((long)i, rows[i]["id"]);
             Assert.Equal($"line one of {i}, with \"quotes\"\nline two {new string('x', i % 197)}", rows[i]["note"]);
         }
+    }
+
+    [Fact]
+    public async Task A_file_larger_than_memory_keeps_but_within_one_received_chunk_ingests_every_row()
+    {
+        // 1-4 MiB: received in one piece and scanned on the receiving thread, then written to disk for DuckDB.
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        var csv = new StringBuilder("id,label\n");
+        var rowCount = 0;
+        while (csv.Length < 2_500_000) csv.Append(CultureInfo.InvariantCulture, $"{rowCount},\"label {rowCount++}, quoted\"\n");
+        var result = await client.IngestOkAsync("mid", csv.ToString());
+        Assert.Equal(rowCount, result.GetProperty("rows").GetInt64());
+        var sums = (await client.SqlOkAsync("SELECT count(*), sum(id), max(label) FROM mid")).GetProperty("rows")[0];
+        Assert.Equal(rowCount, sums[0].GetInt64());
+        Assert.Equal((long)rowCount * (rowCount - 1) / 2, sums[1].GetInt64());
+        Assert.Equal(Enumerable.Range(0, rowCount).Select(i => $"label {i}, quoted").Max(StringComparer.Ordinal), sums[2].GetString());
     }
 
     [Fact]
