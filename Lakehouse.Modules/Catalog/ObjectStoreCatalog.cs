@@ -188,22 +188,22 @@ internal sealed class ObjectStoreCatalog : ICatalog
     /// </summary>
     async Task DeleteUnreferencedAsync(string dataset, IEnumerable<string> dropped)
     {
-        var owned = dropped.Where(key => key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal)).ToList();
-        if (owned.Count == 0) return; // an append without Iceberg metadata drops nothing
         if (_droppedFileGrace > TimeSpan.Zero)
         {
-            _ = DeleteLaterAsync(owned);
+            // Worked out once the grace has passed, off the commit's path: comparing two versions' every
+            // kept file took an append 0.1-0.2 ms, and the manifests it reads never change.
+            _ = DeleteLaterAsync(dataset, dropped);
             return;
         }
-        await DeleteUnnamedAsync(owned);
+        await DeleteUnnamedAsync(Owned(dataset, dropped));
     }
 
-    async Task DeleteLaterAsync(IReadOnlyList<string> keys)
+    async Task DeleteLaterAsync(string dataset, IEnumerable<string> dropped)
     {
         try
         {
             await Task.Delay(_droppedFileGrace);
-            await DeleteUnnamedAsync(keys);
+            await DeleteUnnamedAsync(Owned(dataset, dropped));
         }
         catch (Exception e)
         {
@@ -211,9 +211,13 @@ internal sealed class ObjectStoreCatalog : ICatalog
         }
     }
 
+    static List<string> Owned(string dataset, IEnumerable<string> keys) =>
+        [.. keys.Where(key => key.StartsWith(DatasetKeys.FilesPrefix(dataset), StringComparison.Ordinal))];
+
     /// <summary>Deletes those of <paramref name="keys"/> that no manifest names now (a later change may have named one again).</summary>
     async Task DeleteUnnamedAsync(IReadOnlyList<string> keys)
     {
+        if (keys.Count == 0) return;
         var named = Named();
         foreach (var key in keys.Where(k => !named.Contains(k)))
         {

@@ -111,6 +111,37 @@ public sealed class CatalogApiTests
     }
 
     [Fact]
+    public async Task Files_a_change_drops_stay_through_the_grace_then_go_and_files_still_named_stay()
+    {
+        // One version kept, so a replace leaves nothing naming the first version's data and Iceberg files.
+        await using var host = new LakehouseFactory(new Dictionary<string, string> { ["catalog:keep_versions"] = "1", ["catalog:dropped_file_grace"] = "3s" });
+        var client = host.CreateClient();
+        await client.IngestOkAsync("t", "a\n1\n");
+        var firstKeys = Keys(await client.JsonAsync("/v1/catalog/datasets/t"));
+        await client.IngestOkAsync("t", "a\n2\n", "?mode=replace");
+        var secondKeys = Keys(await client.JsonAsync("/v1/catalog/datasets/t"));
+        Assert.Empty(firstKeys.Intersect(secondKeys));
+        Assert.Equal(4, firstKeys.Count); // the data file and three Iceberg objects
+
+        Assert.Subset(await StoredAsync(), firstKeys.ToHashSet());
+        await Polling.UntilAsync(async () =>
+        {
+            var left = firstKeys.Intersect(await StoredAsync()).ToList();
+            return (left.Count == 0, left);
+        }, () => "the first version's files to be deleted");
+        Assert.Subset(await StoredAsync(), secondKeys.ToHashSet());
+        Assert.Equal("[2]", (await client.SqlOkAsync("SELECT sum(a) FROM t")).GetProperty("rows")[0].GetRawText());
+
+        async Task<HashSet<string>> StoredAsync() =>
+            [.. (await client.JsonAsync("/v1/storage/objects?limit=10000")).GetProperty("objects").EnumerateArray().Select(o => o.GetProperty("key").GetString()!)];
+        static List<string> Keys(System.Text.Json.JsonElement manifest) =>
+        [
+            .. manifest.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("key").GetString()!),
+            .. manifest.GetProperty("iceberg").EnumerateObject().Select(p => p.Value.GetString()!),
+        ];
+    }
+
+    [Fact]
     public async Task List_is_sorted_by_name_with_totals()
     {
         await using var host = new LakehouseFactory();
