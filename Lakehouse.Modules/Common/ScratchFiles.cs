@@ -26,17 +26,22 @@ public static class ScratchFiles
     /// Removes a scratch folder after the answer rather than before it (an ingest's unlink and two
     /// rmdirs were ~1 ms of a 10 KB ingest's ~15); a failure is logged, and the next start's sweep retries.
     /// </summary>
-    public static void DeleteLater(string folder, ILogger logger) => _ = Task.Run(() =>
+    public static void DeleteLater(string folder, ILogger logger) => _ = Task.Run(() => TryDelete(folder, logger), CancellationToken.None);
+
+    /// <summary>Removes a scratch folder now; false (logged when a logger is given, never thrown) when it cannot be.</summary>
+    public static bool TryDelete(string folder, ILogger? logger = null)
     {
         try
         {
             Directory.Delete(folder, recursive: true);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning(e, "The scratch folder {Folder} could not be removed", folder);
+            logger?.LogWarning(e, "The scratch folder {Folder} could not be removed", folder);
+            return false;
         }
-    }, CancellationToken.None);
+    }
 
     /// <summary>Removes the scratch files and folders older than an hour; how many were removed.</summary>
     public static int RemoveAbandoned()
