@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using Lakehouse.Common;
 
 namespace Lakehouse.Catalog.Iceberg;
 
@@ -21,8 +22,8 @@ internal sealed class AvroFile(string schemaJson, IReadOnlyDictionary<string, st
     readonly ArrayBufferWriter<byte> _records = new(4096);
     int _count;
 
-    /// <summary>An Avro int or long: zig-zag, then a base-128 varint, low group first.</summary>
-    public void Long(long value) => WriteLong(_records, value);
+    /// <summary>An Avro int or long: zig-zag, then a base-128 varint.</summary>
+    public void Long(long value) => Varint.WriteZigZag(_records, value);
 
     /// <summary>An Avro string: its UTF-8 length as a long, then the bytes.</summary>
     public void String(string value) => WriteString(_records, value);
@@ -43,45 +44,31 @@ internal sealed class AvroFile(string schemaJson, IReadOnlyDictionary<string, st
         file.Write(Magic);
         // The file's metadata: a map of bytes, as one block of entries then an empty block.
         var entries = new List<KeyValuePair<string, string>>(metadata) { new("avro.schema", schemaJson), new("avro.codec", "null") };
-        WriteLong(file, entries.Count);
+        Varint.WriteZigZag(file, entries.Count);
         foreach (var (key, value) in entries)
         {
             WriteString(file, key);
             WriteString(file, value); // bytes are encoded as a string is: length, then the bytes
         }
-        WriteLong(file, 0);
+        Varint.WriteZigZag(file, 0);
         Span<byte> sync = stackalloc byte[16];
         RandomNumberGenerator.Fill(sync);
         file.Write(sync);
         if (_count > 0)
         {
             // One block: its record count, its size in bytes, the records, the marker.
-            WriteLong(file, _count);
-            WriteLong(file, _records.WrittenCount);
+            Varint.WriteZigZag(file, _count);
+            Varint.WriteZigZag(file, _records.WrittenCount);
             file.Write(_records.WrittenSpan);
             file.Write(sync);
         }
         return file.WrittenSpan.ToArray();
     }
 
-    static void WriteLong(ArrayBufferWriter<byte> output, long value)
-    {
-        var zigzag = (ulong)((value << 1) ^ (value >> 63));
-        var span = output.GetSpan(10);
-        var length = 0;
-        while (zigzag >= 0x80)
-        {
-            span[length++] = (byte)(zigzag | 0x80);
-            zigzag >>= 7;
-        }
-        span[length++] = (byte)zigzag;
-        output.Advance(length);
-    }
-
     static void WriteString(ArrayBufferWriter<byte> output, string value)
     {
         var length = Encoding.UTF8.GetByteCount(value);
-        WriteLong(output, length);
+        Varint.WriteZigZag(output, length);
         output.Advance(Encoding.UTF8.GetBytes(value, output.GetSpan(length)));
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Lakehouse.Common;
 using Snappier;
 
 namespace Lakehouse.Ingest.Parquet;
@@ -69,7 +70,7 @@ internal static class SmallParquetWriter
             var isNull = column.IsNull(row);
             var run = 1;
             while (row + run < rows && column.IsNull(row + run) == isNull) run++;
-            VarInt(page, (uint)run << 1);
+            Varint.Write(page, (uint)run << 1);
             page.GetSpan(1)[0] = isNull ? (byte)0 : (byte)1;
             page.Advance(1);
             if (isNull) nulls += run;
@@ -344,15 +345,5 @@ internal static class SmallParquetWriter
         var bytes = new byte[System.Runtime.CompilerServices.Unsafe.SizeOf<T>()];
         System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in value);
         return bytes;
-    }
-
-    static void VarInt(ArrayBufferWriter<byte> output, uint value)
-    {
-        while (value >= 0x80)
-        {
-            output.Write([(byte)(value | 0x80)]);
-            value >>= 7;
-        }
-        output.Write([(byte)value]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Lakehouse.Common;
 
 namespace Lakehouse.Ingest.Parquet;
 
@@ -17,13 +18,13 @@ internal sealed class ThriftCompactWriter(IBufferWriter<byte> output)
     public void I32Field(short id, int value)
     {
         FieldHeader(id, I32);
-        VarInt(ZigZag(value));
+        Varint.WriteZigZag(output, value);
     }
 
     public void I64Field(short id, long value)
     {
         FieldHeader(id, I64);
-        VarInt(ZigZag(value));
+        Varint.WriteZigZag(output, value);
     }
 
     public void BoolField(short id, bool value) => FieldHeader(id, value ? BooleanTrue : BooleanFalse);
@@ -49,7 +50,7 @@ internal sealed class ThriftCompactWriter(IBufferWriter<byte> output)
     public void I32ListField(short id, IReadOnlyCollection<int> values)
     {
         ListHeader(id, values.Count, I32);
-        foreach (var value in values) VarInt(ZigZag(value));
+        foreach (var value in values) Varint.WriteZigZag(output, value);
     }
 
     public void StringListField(short id, IReadOnlyCollection<string> values)
@@ -80,7 +81,7 @@ internal sealed class ThriftCompactWriter(IBufferWriter<byte> output)
         else
         {
             Byte((byte)(0xF0 | elementType));
-            VarInt((uint)count);
+            Varint.Write(output, (uint)count);
         }
     }
 
@@ -94,14 +95,14 @@ internal sealed class ThriftCompactWriter(IBufferWriter<byte> output)
         else
         {
             Byte(type);
-            VarInt(ZigZag(id));
+            Varint.WriteZigZag(output, id);
         }
         _lastField = id;
     }
 
     void BinaryValue(ReadOnlySpan<byte> value)
     {
-        VarInt((uint)value.Length);
+        Varint.Write(output, (uint)value.Length);
         output.Write(value);
     }
 
@@ -110,19 +111,4 @@ internal sealed class ThriftCompactWriter(IBufferWriter<byte> output)
         output.GetSpan(1)[0] = value;
         output.Advance(1);
     }
-
-    void VarInt(ulong value)
-    {
-        var span = output.GetSpan(10);
-        var length = 0;
-        while (value >= 0x80)
-        {
-            span[length++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[length++] = (byte)value;
-        output.Advance(length);
-    }
-
-    static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 }
