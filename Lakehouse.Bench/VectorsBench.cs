@@ -111,6 +111,32 @@ public static class VectorsBench
             if (percent > 1) Report.Figure(Workload, $"filtered_{percent}pct_qps", qps, "unfiltered_qps", unfiltered);
             else Report.Figure(Workload, "filtered_1pct_qps", qps, "brute_force_over_passing_qps", Qps(q => Truth(q)));
         }
+        SearchAfterWrites(index, data, queries);
+    }
+
+    /// <summary>
+    /// A live index: a 1% filtered search right after a one-item write, against the same search with no
+    /// write before it (medians of 200). The write changes the filter's set of passing items, which is
+    /// patched with the written slot rather than judged again over every item's metadata.
+    /// </summary>
+    static void SearchAfterWrites(VectorIndex index, float[][] data, float[][] queries)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse("""{"must":[{"key":"bucket","range":{"lt":1}}]}""");
+        var filter = VectorFilter.Parse(json.RootElement);
+        double Timed(float[] query)
+        {
+            var clock = Stopwatch.StartNew();
+            index.Search(query, 10, 64, filter);
+            return clock.Elapsed.TotalMicroseconds;
+        }
+        var alone = Enumerable.Range(0, 200).Select(i => Timed(queries[i % queries.Length])).Order().ElementAt(100);
+        var afterWrite = Enumerable.Range(0, 200).Select(i =>
+        {
+            // Item i moves to the next bucket: into the filter's 1% or out of it, every so often.
+            index.Upsert([new VectorItem($"v{i}", data[i], $"{{\"bucket\":{(i + 1) % 100}}}")]);
+            return Timed(queries[i % queries.Length]);
+        }).Order().ElementAt(100);
+        Report.Figure(Workload, "filtered_1pct_search_after_a_write_us", afterWrite, "filtered_1pct_search_us", alone, lowerIsBetter: true);
     }
 
     static double Recall(VectorIndex index, float[][] queries, int[][] truth, int ef)

@@ -172,6 +172,7 @@ internal sealed class VectorIndex
         var inOrder = toLink.Count - untilParallel < ParallelBatch ? toLink.Count : untilParallel;
         for (var i = 0; i < inOrder; i++) Graph.Link(toLink[i]);
         if (inOrder < toLink.Count) Parallel.ForEach(toLink.Skip(inOrder), Graph.Link);
+        PassingSets.Changed(ChangeSequence + 1, [.. toLink]);
         ChangeSequence++;
         return (items.Count - updated, updated, toLink);
     }
@@ -189,6 +190,7 @@ internal sealed class VectorIndex
         _metadata[slot] = null;
         _free.Add(slot);
         Count--;
+        PassingSets.Changed(ChangeSequence + 1, [slot]);
         ChangeSequence++;
         return true;
     }
@@ -218,34 +220,8 @@ internal sealed class VectorIndex
     /// <summary>A filter that passes fewer items than this is always answered by an exact scan of the items it passes.</summary>
     const int ExactScanBelow = 2048;
 
-    const int CachedFilters = 16;
-
-    /// <summary>Which slots a filter passes as of a change sequence: as a set to test, and as a list to scan.</summary>
-    sealed record PassingSlots(long Sequence, BitArray Set, int[] List);
-
-    /// <summary>The recent filters' passing slots, by filter text.</summary>
-    readonly ConcurrentDictionary<string, PassingSlots> _passing = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The slots <paramref name="filter"/> passes: judging a filter means parsing each item's metadata,
-    /// which at 100k items costs tens of milliseconds, while searches tend to repeat a filter (a tenant,
-    /// a category). So the set is kept per filter until the index changes; returns how many slots it covers.
-    /// </summary>
-    PassingSlots Passing(VectorFilter filter, string?[] ids, string?[] metadata, int slots)
-    {
-        var sequence = ChangeSequence;
-        if (_passing.TryGetValue(filter.Text, out var cached) && cached.Sequence == sequence) return cached;
-        var set = new BitArray(slots);
-        var list = new List<int>();
-        for (var slot = 0; slot < slots; slot++)
-        {
-            if (ids[slot] is null || !filter.Holds(metadata[slot])) continue;
-            set[slot] = true;
-            list.Add(slot);
-        }
-        if (_passing.Count >= CachedFilters) _passing.Clear();
-        return _passing[filter.Text] = new PassingSlots(sequence, set, [.. list]);
-    }
+    /// <summary>The recent filters' passing slots, patched as the index changes.</summary>
+    internal PassingSets PassingSets { get; } = new();
 
     /// <summary>
     /// The k nearest items the filter passes. The plan follows the filter's selectivity (counted on the
@@ -256,7 +232,7 @@ internal sealed class VectorIndex
     List<(int Node, float Distance)> FilteredSearch(float[] query, int k, int ef, VectorFilter filter, string?[] ids, string?[] metadata)
     {
         var slots = Math.Min(Graph.Count, ids.Length);
-        var passing = Passing(filter, ids, metadata, slots);
+        var passing = PassingSets.For(filter, ChangeSequence, ids, metadata, slots);
         var known = Math.Min(passing.Set.Length, slots);
         // A slot written after the set was made (a batch racing this search) is judged on its own.
         bool Passes(int slot) => slot < ids.Length && ids[slot] is not null && (slot < known ? passing.Set[slot] : filter.Holds(metadata[slot]));
@@ -327,6 +303,7 @@ internal sealed class VectorIndex
         if (delta.Lists.Count < ParallelBatch) foreach (var list in delta.Lists) Graph.AppendLinks(store, list.Node, list.Level, list.Kept, list.Tail);
         else Parallel.ForEach(delta.Lists, list => Graph.AppendLinks(store, list.Node, list.Level, list.Kept, list.Tail));
         Graph.Restore(delta.SlotCount, delta.EntryNode, delta.EntryLevel);
+        PassingSets.Changed(delta.Sequence, [.. delta.Writes.Select(w => w.Slot), .. delta.Frees.Select(f => f.Slot)]);
         ChangeSequence = delta.Sequence;
     }
 

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Lakehouse.Vectors;
+using Lakehouse.Vectors.Hnsw;
+
+namespace Lakehouse.Tests.Vectors;
+
+/// <summary>
+/// A filter's set of passing items follows the index through inserts, metadata updates that make an
+/// item pass or fail, deletes and slot reuse: patched with the changed slots only, and every filtered
+/// search after each change equals a brute force over the items that pass then.
+/// </summary>
+public sealed class PassingSetsTests
+{
+    const int Dim = 4;
+
+    sealed class Model
+    {
+        public Dictionary<string, (float[] Vector, int Group)> Items { get; } = [];
+    }
+
+    static VectorFilter Group(int group) =>
+        VectorFilter.Parse(JsonSerializer.Deserialize<JsonElement>($$$"""{"must":[{"key":"g","match":{"value":{{{group}}}}}]}"""));
+
+    static List<string> Truth(Model model, float[] query, int group) =>
+        [.. model.Items.Where(i => i.Value.Group == group).OrderBy(i => Distances.SquaredL2(query, i.Value.Vector)).Take(10).Select(i => i.Key)];
+
+    static void Upsert(VectorIndex index, Model model, string id, float[] vector, int group)
+    {
+        index.Upsert([new VectorItem(id, vector, $$"""{"g":{{group}}}""")]);
+        model.Items[id] = (vector, group);
+    }
+
+    static float[] RandomVector(Random random) => [.. Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble())];
+
+    [Fact]
+    public void Each_change_is_patched_into_the_set_and_searches_match_a_brute_force()
+    {
+        var random = new Random(5);
+        var index = new VectorIndex(new IndexParams("t", Dim, Metric.L2, 16, 200, 64));
+        var model = new Model();
+        for (var i = 0; i < 500; i++) Upsert(index, model, $"i{i}", RandomVector(random), i % 10);
+        var filter = Group(3);
+        var query = RandomVector(random);
+        Assert.Equal(Truth(model, query, 3), index.Search(query, 10, 64, filter).Select(h => h.Id));
+        var next = 500;
+
+        for (var change = 0; change < 200; change++)
+        {
+            var ids = model.Items.Keys.ToList();
+            switch (random.Next(4))
+            {
+                case 0: // an item moves into the filter's group, or out of it
+                    var moved = ids[random.Next(ids.Count)];
+                    Upsert(index, model, moved, model.Items[moved].Vector, model.Items[moved].Group == 3 ? 4 : 3);
+                    break;
+                case 1: // a new item, in a slot a delete freed when there is one
+                    Upsert(index, model, $"i{next++}", RandomVector(random), random.Next(2) == 0 ? 3 : 7);
+                    break;
+                case 2:
+                    var gone = ids[random.Next(ids.Count)];
+                    Assert.True(index.Delete(gone));
+                    model.Items.Remove(gone);
+                    break;
+                default: // a new vector for an item, its group kept
+                    var changed = ids[random.Next(ids.Count)];
+                    Upsert(index, model, changed, RandomVector(random), model.Items[changed].Group);
+                    break;
+            }
+            query = RandomVector(random);
+            var hits = index.Search(query, 10, 64, filter);
+            Assert.Equal(Truth(model, query, 3), hits.Select(h => h.Id));
+        }
+        Assert.Equal(1, index.PassingSets.FullBuilds);
+    }
+
+    [Fact]
+    public void A_set_older_than_the_changes_remembered_is_built_again_and_still_right()
+    {
+        var random = new Random(6);
+        var index = new VectorIndex(new IndexParams("t", Dim, Metric.L2, 16, 200, 64));
+        var model = new Model();
+        for (var i = 0; i < 200; i++) Upsert(index, model, $"i{i}", RandomVector(random), i % 10);
+        var filter = Group(3);
+        index.Search(RandomVector(random), 10, 64, filter);
+
+        for (var i = 0; i < 300; i++) Upsert(index, model, $"i{i % 200}", model.Items[$"i{i % 200}"].Vector, (i + 1) % 10);
+        var query = RandomVector(random);
+        Assert.Equal(Truth(model, query, 3), index.Search(query, 10, 64, filter).Select(h => h.Id));
+        Assert.Equal(2, index.PassingSets.FullBuilds);
+    }
+}
