@@ -207,10 +207,14 @@ internal sealed class VectorIndex
 
     public List<VectorHit> Search(float[] query, int k, int ef, VectorFilter? filter = null)
     {
+        // The sequence before the arrays: a filter's set made from them is then labelled no newer than
+        // what they hold (a batch may grow them, writing its items into the new ones), so a later search
+        // patches whatever changed since.
+        var sequence = ChangeSequence;
         var ids = _ids;
         var metadata = _metadata;
         var hits = new List<VectorHit>(k);
-        foreach (var (node, distance) in filter is null ? Graph.Search(query, k, ef) : FilteredSearch(query, k, ef, filter, ids, metadata))
+        foreach (var (node, distance) in filter is null ? Graph.Search(query, k, ef) : FilteredSearch(query, k, ef, filter, sequence, ids, metadata))
         {
             if (node < ids.Length && ids[node] is { } id) hits.Add(new VectorHit(id, distance, metadata[node]));
         }
@@ -229,10 +233,10 @@ internal sealed class VectorIndex
     /// k of them, so an exact scan over the passing items is cheaper and exact; otherwise the graph search
     /// applies the filter as it goes, with a wider beam when the filter rejects most of what it meets.
     /// </summary>
-    List<(int Node, float Distance)> FilteredSearch(float[] query, int k, int ef, VectorFilter filter, string?[] ids, string?[] metadata)
+    List<(int Node, float Distance)> FilteredSearch(float[] query, int k, int ef, VectorFilter filter, long sequence, string?[] ids, string?[] metadata)
     {
         var slots = Math.Min(Graph.Count, ids.Length);
-        var passing = PassingSets.For(filter, ChangeSequence, ids, metadata, slots);
+        var passing = PassingSets.For(filter, sequence, ids, metadata, slots);
         var known = Math.Min(passing.Set.Length, slots);
         // A slot written after the set was made (a batch racing this search) is judged on its own.
         bool Passes(int slot) => slot < ids.Length && ids[slot] is not null && (slot < known ? passing.Set[slot] : filter.Holds(metadata[slot]));
