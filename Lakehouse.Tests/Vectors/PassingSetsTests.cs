@@ -32,13 +32,20 @@ public sealed class PassingSetsTests
 
     static float[] RandomVector(Random random) => [.. Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble())];
 
+    /// <summary>An index of <paramref name="items"/> items in ten groups, and the model of it the test keeps.</summary>
+    static (VectorIndex Index, Model Model) Filled(Random random, int items)
+    {
+        var index = new VectorIndex(new IndexParams("t", Dim, Metric.L2, 16, 200, 64));
+        var model = new Model();
+        for (var i = 0; i < items; i++) Upsert(index, model, $"i{i}", RandomVector(random), i % 10);
+        return (index, model);
+    }
+
     [Fact]
     public void Each_change_is_patched_into_the_set_and_searches_match_a_brute_force()
     {
         var random = new Random(5);
-        var index = new VectorIndex(new IndexParams("t", Dim, Metric.L2, 16, 200, 64));
-        var model = new Model();
-        for (var i = 0; i < 500; i++) Upsert(index, model, $"i{i}", RandomVector(random), i % 10);
+        var (index, model) = Filled(random, 500);
         var filter = Group(3);
         var query = RandomVector(random);
         Assert.Equal(Truth(model, query, 3), index.Search(query, 10, 64, filter).Select(h => h.Id));
@@ -77,9 +84,7 @@ public sealed class PassingSetsTests
     public void A_set_older_than_the_changes_remembered_is_built_again_and_still_right()
     {
         var random = new Random(6);
-        var index = new VectorIndex(new IndexParams("t", Dim, Metric.L2, 16, 200, 64));
-        var model = new Model();
-        for (var i = 0; i < 200; i++) Upsert(index, model, $"i{i}", RandomVector(random), i % 10);
+        var (index, model) = Filled(random, 200);
         var filter = Group(3);
         index.Search(RandomVector(random), 10, 64, filter);
 
