@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Numerics;
 
 namespace Lakehouse.Vectors;
@@ -19,7 +20,7 @@ internal sealed class PassingSets
     const int CachedFilters = 16;
     const int RememberedChanges = 256;
 
-    readonly System.Collections.Concurrent.ConcurrentDictionary<string, PassingSlots> _sets = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, PassingSlots> _sets = new(StringComparer.Ordinal);
     readonly Queue<(long Sequence, int[] Slots)> _changes = new();
     readonly Lock _changesLock = new();
 

@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Lakehouse.Common;
 using Lakehouse.Vectors.Hnsw;
