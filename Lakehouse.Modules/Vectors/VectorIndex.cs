@@ -222,6 +222,8 @@ internal sealed class VectorIndex
     /// <summary>A filter that passes fewer items than this is always answered by an exact scan of the items it passes.</summary>
     const int ExactScanBelow = 2048;
 
+    static readonly Comparer<float> FarthestFirst = Comparer<float>.Create((a, b) => b.CompareTo(a));
+
     /// <summary>The recent filters' passing slots, patched as the index changes.</summary>
     internal PassingSets PassingSets { get; } = new();
 
@@ -245,13 +247,21 @@ internal sealed class VectorIndex
         var graphCost = beam * Graph.MaxM0 / Math.Max(selectivity, 1e-9);
         if (passing.List.Length < ExactScanBelow || passing.List.Length <= graphCost)
         {
-            var nearest = new PriorityQueue<int, float>(Comparer<float>.Create((a, b) => b.CompareTo(a)));
-            foreach (var slot in passing.List.Concat(Enumerable.Range(known, slots - known)))
+            var nearest = new PriorityQueue<int, float>(k + 1, FarthestFirst);
+            void Offer(int slot)
             {
-                if (!Passes(slot)) continue;
                 var distance = Graph.DistanceTo(query, slot);
                 if (nearest.Count < k) nearest.Enqueue(slot, distance);
                 else if (nearest.TryPeek(out _, out var farthest) && distance < farthest) nearest.EnqueueDequeue(slot, distance);
+            }
+            // The listed slots passed when the list was made; only a delete since can have emptied one.
+            foreach (var slot in passing.List)
+            {
+                if (slot < ids.Length && ids[slot] is not null) Offer(slot);
+            }
+            for (var slot = known; slot < slots; slot++)
+            {
+                if (Passes(slot)) Offer(slot);
             }
             var exact = new List<(int Node, float Distance)>(nearest.Count);
             while (nearest.TryDequeue(out var node, out var distance)) exact.Add((node, distance));
