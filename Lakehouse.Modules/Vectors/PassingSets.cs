@@ -8,14 +8,15 @@ namespace Lakehouse.Vectors;
 internal sealed record PassingSlots(long Sequence, BitArray Set, int[] List);
 
 /// <summary>
-/// The slots recent filters pass, by filter text. Judging a filter means parsing each item's metadata,
-/// which at 100k items costs tens of milliseconds, while searches tend to repeat a filter (a tenant, a
-/// category). A set is kept per filter, and when the index changes it is patched: only the slots the
-/// changes since wrote or freed are judged again. The index tells <see cref="Changed"/> of each change
-/// before its sequence number becomes visible, so a search that sees a sequence finds its changes here;
-/// when the changes since a set are no longer all remembered, the set is built again from every slot.
+/// The slots recent filters pass, by filter text. A filter's set is built from the metadata index (the
+/// sets of the values it names), which costs in proportion to the items it passes: a broad filter's
+/// set is worth keeping, and searches tend to repeat a filter (a tenant, a category). A set is kept per
+/// filter, and when the index changes it is patched: only the slots the changes since wrote or freed
+/// are judged again. The index tells <see cref="Changed"/> of each change before its sequence number
+/// becomes visible, so a search that sees a sequence finds its changes here; when the changes since a
+/// set are no longer all remembered, the set is built again.
 /// </summary>
-internal sealed class PassingSets
+internal sealed class PassingSets(MetadataIndex index)
 {
     const int CachedFilters = 16;
     const int RememberedChanges = 256;
@@ -26,7 +27,7 @@ internal sealed class PassingSets
 
     int _fullBuilds;
 
-    /// <summary>How many sets were built from every slot rather than patched (for tests).</summary>
+    /// <summary>How many sets were built from the metadata index rather than patched (for tests).</summary>
     internal int FullBuilds => Volatile.Read(ref _fullBuilds);
 
     /// <summary>Change <paramref name="sequence"/> wrote or freed <paramref name="slots"/>.</summary>
@@ -54,8 +55,7 @@ internal sealed class PassingSets
                 return _sets[filter.Text] = new PassingSlots(sequence, set, Listed(set));
             }
         }
-        var built = new BitArray(slots);
-        for (var slot = 0; slot < slots; slot++) built[slot] = Passes(slot);
+        var built = index.Read(filter.Keys(), metadata, key => filter.Passing(new VectorFilter.Slots(key, () => Live(ids, slots), slots)));
         Interlocked.Increment(ref _fullBuilds);
         if (_sets.Count >= CachedFilters) _sets.Clear();
         return _sets[filter.Text] = new PassingSlots(sequence, built, Listed(built));
@@ -76,6 +76,13 @@ internal sealed class PassingSets
             }
             return seen == to - from ? touched : null;
         }
+    }
+
+    static BitArray Live(string?[] ids, int slots)
+    {
+        var live = new BitArray(slots);
+        for (var slot = 0; slot < slots; slot++) live[slot] = ids[slot] is not null;
+        return live;
     }
 
     static int[] Listed(BitArray set)

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Text.Json;
 using Lakehouse.Common;
 
@@ -21,14 +22,26 @@ internal sealed class VectorFilter
     abstract record Condition
     {
         public abstract bool Holds(JsonElement metadata);
+
+        /// <summary>The slots below <see cref="Slots.Count"/> that meet the condition, from the metadata index.</summary>
+        public abstract BitArray Passing(Slots slots);
+
+        public abstract IEnumerable<string> Keys();
     }
+
+    /// <summary>What evaluating over the metadata index needs: a key's values, every live slot, and how many slots there are.</summary>
+    internal sealed record Slots(Func<string, MetadataIndex.KeyValues> Key, Func<BitArray> Live, int Count);
 
     sealed record Nested(VectorFilter Filter) : Condition
     {
         public override bool Holds(JsonElement metadata) => Filter.Holds(metadata);
+
+        public override BitArray Passing(Slots slots) => Filter.Passing(slots);
+
+        public override IEnumerable<string> Keys() => Filter.Keys();
     }
 
-    sealed record Field(string[] Path, Func<JsonElement, bool> Test) : Condition
+    sealed record Field(string[] Path, Test Test) : Condition
     {
         public override bool Holds(JsonElement metadata)
         {
@@ -37,7 +50,67 @@ internal sealed class VectorFilter
             {
                 if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(part, out value)) return false;
             }
-            return value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Any(Test) : Test(value);
+            return value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Any(Test.Holds) : Test.Holds(value);
+        }
+
+        public override BitArray Passing(Slots slots)
+        {
+            var passing = new BitArray(slots.Count);
+            foreach (var set in Test.Sets(slots.Key(string.Join('.', Path))))
+            {
+                foreach (var slot in set)
+                {
+                    if (slot < slots.Count) passing[slot] = true;
+                }
+            }
+            return passing;
+        }
+
+        public override IEnumerable<string> Keys() => [string.Join('.', Path)];
+    }
+
+    /// <summary>What a key's value (or one element of an array value) must be.</summary>
+    abstract record Test
+    {
+        public abstract bool Holds(JsonElement value);
+
+        /// <summary>The index's sets of the values that pass.</summary>
+        public abstract IEnumerable<HashSet<int>> Sets(MetadataIndex.KeyValues values);
+    }
+
+    sealed record MatchTest(IReadOnlyList<JsonElement> Values) : Test
+    {
+        public override bool Holds(JsonElement value) => Values.Any(v => Same(value, v));
+
+        public override IEnumerable<HashSet<int>> Sets(MetadataIndex.KeyValues values)
+        {
+            foreach (var value in Values)
+            {
+                var set = value.ValueKind switch
+                {
+                    JsonValueKind.String => values.Strings.GetValueOrDefault(value.GetString()!),
+                    JsonValueKind.Number => values.Numbers.GetValueOrDefault(value.GetDouble() + 0.0),
+                    JsonValueKind.True => values.True,
+                    _ => values.False,
+                };
+                if (set is not null) yield return set;
+            }
+        }
+    }
+
+    sealed record RangeTest(double? Gte, double? Gt, double? Lte, double? Lt) : Test
+    {
+        public override bool Holds(JsonElement value) => value.ValueKind == JsonValueKind.Number && Within(value.GetDouble());
+
+        bool Within(double x) => (Gte is null || x >= Gte) && (Gt is null || x > Gt) && (Lte is null || x <= Lte) && (Lt is null || x < Lt);
+
+        public override IEnumerable<HashSet<int>> Sets(MetadataIndex.KeyValues values)
+        {
+            var low = Math.Max(Gte ?? double.NegativeInfinity, Gt ?? double.NegativeInfinity);
+            var high = Math.Min(Lte ?? double.PositiveInfinity, Lt ?? double.PositiveInfinity);
+            if (low > high) return [];
+            // The view is inclusive at both ends; Within drops an excluded end.
+            return values.NumberOrder.GetViewBetween(low, high).Where(Within).Select(x => values.Numbers[x]);
         }
     }
 
@@ -81,23 +154,22 @@ internal sealed class VectorFilter
         return new Field(parts, hasMatch ? Match(match, $"{where}.match") : Range(range, $"{where}.range"));
     }
 
-    static Func<JsonElement, bool> Match(JsonElement match, string where)
+    static MatchTest Match(JsonElement match, string where)
     {
         if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("value", out var value))
         {
             if (!IsScalar(value)) throw Bad($"{where}.value", "must be a string, number or boolean");
-            return candidate => Same(candidate, value);
+            return new MatchTest([value.Clone()]);
         }
         if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("any", out var any))
         {
             if (any.ValueKind != JsonValueKind.Array || !any.EnumerateArray().All(IsScalar)) throw Bad($"{where}.any", "must be an array of strings, numbers or booleans");
-            var values = any.EnumerateArray().ToList();
-            return candidate => values.Any(v => Same(candidate, v));
+            return new MatchTest([.. any.EnumerateArray().Select(v => v.Clone())]);
         }
         throw Bad(where, "must be {\"value\": …} or {\"any\": […]}");
     }
 
-    static Func<JsonElement, bool> Range(JsonElement range, string where)
+    static RangeTest Range(JsonElement range, string where)
     {
         if (range.ValueKind != JsonValueKind.Object) throw Bad(where, "must be an object of gte, gt, lte and/or lt");
         double? Bound(string name) => range.TryGetProperty(name, out var bound)
@@ -109,8 +181,7 @@ internal sealed class VectorFilter
         }
         var (gte, gt, lte, lt) = (Bound("gte"), Bound("gt"), Bound("lte"), Bound("lt"));
         if (gte is null && gt is null && lte is null && lt is null) throw Bad(where, "needs at least one of gte, gt, lte, lt");
-        return candidate => candidate.ValueKind == JsonValueKind.Number && candidate.GetDouble() is var x
-            && (gte is null || x >= gte) && (gt is null || x > gt) && (lte is null || x <= lte) && (lt is null || x < lt);
+        return new RangeTest(gte, gt, lte, lt);
     }
 
     static bool IsScalar(JsonElement value) => value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
@@ -127,6 +198,24 @@ internal sealed class VectorFilter
 
     public bool Holds(JsonElement metadata) =>
         _must.All(c => c.Holds(metadata)) && !_mustNot.Any(c => c.Holds(metadata)) && (_should.Count == 0 || _should.Any(c => c.Holds(metadata)));
+
+    /// <summary>Every key path the filter names, nested filters' included.</summary>
+    public IEnumerable<string> Keys() => _must.Concat(_should).Concat(_mustNot).SelectMany(c => c.Keys());
+
+    /// <summary>The slots that pass, as <see cref="Holds(JsonElement)"/> would judge each, from the metadata index.</summary>
+    public BitArray Passing(Slots slots)
+    {
+        var passing = _must.Count == 0 ? slots.Live() : _must[0].Passing(slots);
+        foreach (var condition in _must.Skip(1)) passing.And(condition.Passing(slots));
+        foreach (var condition in _mustNot) passing.And(condition.Passing(slots).Not());
+        if (_should.Count > 0)
+        {
+            var any = new BitArray(slots.Count);
+            foreach (var condition in _should) any.Or(condition.Passing(slots));
+            passing.And(any);
+        }
+        return passing;
+    }
 
     /// <summary>Whether an item with this metadata text (null: none) passes; an item without metadata meets no condition.</summary>
     public bool Holds(string? metadata)

@@ -36,6 +36,7 @@ internal sealed class VectorIndex
         Params = parameters;
         Incarnation = incarnation ?? Guid.NewGuid().ToString("N");
         Graph = new HnswGraph(parameters.Dim, parameters.Metric, parameters.M, parameters.EfConstruction);
+        PassingSets = new PassingSets(MetadataIndex);
     }
 
     public IndexParams Params { get; }
@@ -156,8 +157,10 @@ internal sealed class VectorIndex
                 }
                 Count++;
             }
+            var before = _metadata[slot];
             _ids[slot] = item.Id;
             _metadata[slot] = item.Metadata;
+            MetadataIndex.Replace(slot, before, item.Metadata);
             lock (_slotsLock) _slots[item.Id] = slot;
             toLink.Add(slot);
         }
@@ -184,8 +187,10 @@ internal sealed class VectorIndex
             if (!_slots.Remove(id, out slot)) return false;
         }
         Graph.MarkDeleted(slot);
+        var before = _metadata[slot];
         _ids[slot] = null;
         _metadata[slot] = null;
+        MetadataIndex.Replace(slot, before, null);
         _free.Add(slot);
         Count--;
         PassingSets.Changed(ChangeSequence + 1, [slot]);
@@ -224,8 +229,11 @@ internal sealed class VectorIndex
 
     static readonly Comparer<float> FarthestFirst = Comparer<float>.Create((a, b) => b.CompareTo(a));
 
+    /// <summary>Which slots hold which metadata values, for the keys filters have named.</summary>
+    internal MetadataIndex MetadataIndex { get; } = new();
+
     /// <summary>The recent filters' passing slots, patched as the index changes.</summary>
-    internal PassingSets PassingSets { get; } = new();
+    internal PassingSets PassingSets { get; }
 
     /// <summary>
     /// The k nearest items the filter passes. The plan follows the filter's selectivity (counted on the
@@ -297,16 +305,20 @@ internal sealed class VectorIndex
             if (write.Slot == Graph.Count) Graph.Allocate(write.Vector, write.Level);
             else Graph.Replace(write.Slot, write.Vector);
             if (_ids[write.Slot] is null) Count++;
+            var before = _metadata[write.Slot];
             _ids[write.Slot] = write.Id;
             _metadata[write.Slot] = write.Metadata;
+            MetadataIndex.Replace(write.Slot, before, write.Metadata);
             _slots[write.Id] = write.Slot;
         }
         foreach (var free in delta.Frees)
         {
             Graph.MarkDeleted(free.Slot);
             _slots.Remove(free.Id);
+            var before = _metadata[free.Slot];
             _ids[free.Slot] = null;
             _metadata[free.Slot] = null;
+            MetadataIndex.Replace(free.Slot, before, null);
             Count--;
         }
         var store = Graph.Current;
