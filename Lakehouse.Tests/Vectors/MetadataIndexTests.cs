@@ -1,0 +1,121 @@
+using System.Collections;
+using System.Globalization;
+using System.Text.Json;
+using Lakehouse.Vectors;
+using Lakehouse.Vectors.Hnsw;
+
+namespace Lakehouse.Tests.Vectors;
+
+/// <summary>
+/// The metadata index answers a filter exactly as judging each item's metadata does: random metadata
+/// (nested objects, arrays, repeated names, dotted and empty names, every kind of value) under random
+/// filters, through inserts, metadata changes, deletes and slot reuse, with keys indexed before and
+/// after the writes that touch them.
+/// </summary>
+public sealed class MetadataIndexTests
+{
+    static readonly string[] Names = ["a", "b", "c", "a.b", ""];
+    static readonly string[] Paths = ["a", "b", "c", "a.b", "b.c", "a.a", "c.b.a"];
+    static readonly string[] Numbers = ["-1", "0", "-0.0", "1", "1.5", "2", "1e400", "3"];
+    static readonly string[] Strings = ["\"x\"", "\"y\"", "\"1\"", "\"\""];
+
+    static string Scalar(Random random) => random.Next(4) switch
+    {
+        0 => Numbers[random.Next(Numbers.Length)],
+        1 => Strings[random.Next(Strings.Length)],
+        2 => random.Next(2) == 0 ? "true" : "false",
+        _ => "null",
+    };
+
+    static string Value(Random random, int depth) => random.Next(depth > 1 ? 3 : 5) switch
+    {
+        0 or 1 => Scalar(random),
+        2 => $"[{string.Join(',', Enumerable.Range(0, random.Next(4)).Select(_ => random.Next(5) == 0 ? Value(random, depth + 1) : Scalar(random)))}]",
+        _ => Metadata(random, depth + 1),
+    };
+
+    /// <summary>An object with 0–4 properties, names repeating now and then.</summary>
+    static string Metadata(Random random, int depth = 0)
+    {
+        var properties = Enumerable.Range(0, random.Next(5)).Select(_ => $"{JsonSerializer.Serialize(Names[random.Next(Names.Length)])}:{Value(random, depth)}");
+        return $"{{{string.Join(',', properties)}}}";
+    }
+
+    static string Condition(Random random, int depth)
+    {
+        if (depth < 2 && random.Next(5) == 0) return Filter(random, depth + 1);
+        var key = JsonSerializer.Serialize(Paths[random.Next(Paths.Length)]);
+        if (random.Next(2) == 0)
+        {
+            var values = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => Scalar(random)).Where(v => v != "null" && v != "1e400").DefaultIfEmpty("1").ToList();
+            return random.Next(2) == 0 ? $$$"""{"key":{{{key}}},"match":{"value":{{{values[0]}}}}}""" : $$$"""{"key":{{{key}}},"match":{"any":[{{{string.Join(',', values)}}}]}}""";
+        }
+        var bounds = new[] { "gte", "gt", "lte", "lt" }.Where(_ => random.Next(2) == 0).Select(b => $"\"{b}\":{(random.Next(9) - 2) / 2.0}").DefaultIfEmpty("\"gt\":0");
+        return $$$"""{"key":{{{key}}},"range":{{{{string.Join(',', bounds)}}}}}""";
+    }
+
+    static string Filter(Random random, int depth = 0)
+    {
+        // At least one part: a condition without one is not read as a nested filter.
+        var parts = new[] { "must", "should", "must_not" }.Where(_ => random.Next(2) == 0).DefaultIfEmpty("must_not")
+            .Select(part => $"\"{part}\":[{string.Join(',', Enumerable.Range(0, 1 + random.Next(3)).Select(_ => Condition(random, depth)))}]");
+        return $"{{{string.Join(',', parts)}}}";
+    }
+
+    static VectorFilter Parse(string filter) => VectorFilter.Parse(JsonDocument.Parse(filter).RootElement.Clone());
+
+    /// <summary>The slots <paramref name="filter"/> passes, as the metadata index answers it.</summary>
+    static BitArray FromIndex(VectorIndex index, VectorFilter filter)
+    {
+        var slots = index.Graph.Count;
+        BitArray Live() => new([.. index.Ids.Take(slots).Select(id => id is not null)]);
+        return index.MetadataIndex.Read(filter.Keys(), index.Metadata, key => filter.Passing(new VectorFilter.Slots(key, Live, slots)));
+    }
+
+    static string Describe(VectorIndex index, int slot) => $"slot {slot} ({index.Ids[slot] ?? "free"}: {index.Metadata[slot] ?? "no metadata"})";
+
+    [Fact]
+    public void Random_filters_over_random_metadata_pass_the_items_each_item_s_own_judgement_passes()
+    {
+        var random = new Random(17);
+        var index = new VectorIndex(new IndexParams("t", 2, Metric.L2, 8, 50, 32));
+        var checks = 0;
+        for (var round = 0; round < 400; round++)
+        {
+            var id = $"i{random.Next(120)}";
+            if (random.Next(4) == 0) index.Delete(id);
+            else index.Upsert([new VectorItem(id, [(float)random.NextDouble(), (float)random.NextDouble()], random.Next(6) == 0 ? null : Metadata(random))]);
+            if (round % 4 != 0) continue;
+            var text = Filter(random);
+            var filter = Parse(text);
+            var passing = FromIndex(index, filter);
+            for (var slot = 0; slot < index.Graph.Count; slot++)
+            {
+                var expected = index.Ids[slot] is not null && filter.Holds(index.Metadata[slot]);
+                Assert.True(expected == passing[slot], $"{text} on {Describe(index, slot)}: judged {expected}, indexed {passing[slot]}");
+                checks++;
+            }
+        }
+        Assert.True(checks > 5000, $"{checks} slots checked");
+    }
+
+    [Fact]
+    public void A_new_filter_on_a_key_already_indexed_reads_no_item_s_metadata_and_searches_match_a_brute_force()
+    {
+        var random = new Random(4);
+        var index = new VectorIndex(new IndexParams("t", 4, Metric.L2, 16, 100, 64));
+        var items = Enumerable.Range(0, 2000).Select(i => new VectorItem($"i{i}", [.. Enumerable.Range(0, 4).Select(_ => (float)random.NextDouble())], $$"""{"g":{{i % 50}},"tag":"t{{i % 7}}"}""")).ToList();
+        index.Upsert(items);
+        var group = (VectorItem item) => JsonDocument.Parse(item.Metadata!).RootElement.GetProperty("g").GetInt32();
+        for (var g = 0; g < 50; g++)
+        {
+            var query = items[random.Next(items.Count)].Vector;
+            var filter = Parse(string.Create(CultureInfo.InvariantCulture, $$$"""{"must":[{"key":"g","range":{"gte":{{{g}}},"lt":{{{g + 1.5}}}}}]}"""));
+            var truth = items.Where(item => group(item) >= g && group(item) < g + 1.5)
+                .OrderBy(item => Distances.SquaredL2(query, item.Vector)).Take(10).Select(item => item.Id);
+            Assert.Equal(truth, index.Search(query, 10, 64, filter).Select(h => h.Id));
+        }
+        Assert.Equal(50, index.PassingSets.FullBuilds);
+        Assert.Equal(1, index.MetadataIndex.KeyBuilds);
+    }
+}
