@@ -111,7 +111,36 @@ public static class VectorsBench
             if (percent > 1) Report.Figure(Workload, $"filtered_{percent}pct_qps", qps, "unfiltered_qps", unfiltered);
             else Report.Figure(Workload, "filtered_1pct_qps", qps, "brute_force_over_passing_qps", Qps(q => Truth(q)));
         }
+        NewFilterEachQuery(index, data, queries, Qps);
         SearchAfterWrites(index, data, queries);
+    }
+
+    /// <summary>
+    /// A 1% filter that differs from query to query ({"bucket": b}, b cycling through all 100 buckets, so
+    /// no filter's set of passing items is still kept when it comes round again), against a brute force
+    /// that finds the passing items the way a store without a metadata index must, by reading every
+    /// item's metadata, then ranks them exactly. Also checks the answers are the brute force's.
+    /// </summary>
+    static void NewFilterEachQuery(VectorIndex index, float[][] data, float[][] queries, Func<Action<float[]>, double> qps)
+    {
+        var filters = Enumerable.Range(0, 100).Select(bucket =>
+        {
+            using var json = System.Text.Json.JsonDocument.Parse($$$"""{"must":[{"key":"bucket","match":{"value":{{{bucket}}}}}]}""");
+            return VectorFilter.Parse(json.RootElement);
+        }).ToArray();
+        var metadata = data.Select((_, i) => $"{{\"bucket\":{i % 100}}}").ToArray();
+        var next = 0;
+        var nextBrute = 0;
+        string[] BruteForce(float[] query, VectorFilter filter) =>
+            [.. Enumerable.Range(0, data.Length).Where(i => filter.Holds(metadata[i])).OrderBy(i => Distances.SquaredL2(query, data[i])).Take(10).Select(i => $"v{i}")];
+        for (var q = 0; q < 20; q++)
+        {
+            var filter = filters[(q * 37) % 100];
+            if (!index.Search(queries[q], 10, 64, filter).Select(h => h.Id).SequenceEqual(BruteForce(queries[q], filter))) throw new InvalidOperationException($"query {q}: not the brute force's answer");
+        }
+        var ours = qps(q => index.Search(q, 10, 64, filters[next++ % 100]));
+        var brute = qps(q => BruteForce(q, filters[nextBrute++ % 100]));
+        Report.Figure(Workload, "filtered_1pct_new_filter_qps", ours, "brute_force_reading_every_item_qps", brute);
     }
 
     /// <summary>
