@@ -9,7 +9,8 @@ namespace Lakehouse.Bench;
 /// <summary>
 /// Vectors meeting tables, through the REST API: an index built from a 100k-row query
 /// (items:from-sql over a Parquet file with a FLOAT[128] column, as another tool would write it)
-/// against the REST batch upsert of the same rows in batches of the same size; and a k=10 search
+/// against the REST batch upsert of the same rows in batches of the same size (two of each, in turns:
+/// REST, SQL, SQL, REST); and a k=10 search
 /// through SQL's vector_search against the REST search with the same vector, timed in turns.
 /// </summary>
 public static class VectorSqlBench
@@ -36,7 +37,9 @@ public static class VectorSqlBench
         }
         (await http.PutAsync("/v1/storage/objects/external/embeddings.parquet", new ByteArrayContent(await File.ReadAllBytesAsync(parquet)))).EnsureSuccessStatusCode();
         (await http.PutAsJsonAsync("/v1/catalog/datasets/docs", new { files = new[] { "external/embeddings.parquet" } })).EnsureSuccessStatusCode();
-        foreach (var name in new[] { "from_sql", "from_rest" }) (await http.PostAsJsonAsync("/v1/vectors/indexes", new { name, dim = Dim, metric = "l2" })).EnsureSuccessStatusCode();
+        // Four indexes built in turns, REST, SQL, SQL, REST: a drift in the machine's speed, or the
+        // persister still saving the index before, weighs on both sides alike.
+        foreach (var name in new[] { "from_rest", "from_sql", "from_sql_2", "from_rest_2" }) (await http.PostAsJsonAsync("/v1/vectors/indexes", new { name, dim = Dim, metric = "l2" })).EnsureSuccessStatusCode();
 
         // The REST side's bodies are made before the clock starts: the client's JSON is not ours to time.
         var bodies = new List<byte[]>();
@@ -61,18 +64,31 @@ public static class VectorSqlBench
             if (inBody > 0) bodies.Add(Encoding.UTF8.GetBytes(body.Append("]}").ToString()));
         }
 
-        var clock = Stopwatch.StartNew();
-        foreach (var body in bodies)
+        async Task<double> RestAsync(string index)
         {
-            var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new("application/json");
-            (await http.PostAsync("/v1/vectors/indexes/from_rest/items", content)).EnsureSuccessStatusCode();
+            var clock = Stopwatch.StartNew();
+            foreach (var body in bodies)
+            {
+                var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new("application/json");
+                (await http.PostAsync($"/v1/vectors/indexes/{index}/items", content)).EnsureSuccessStatusCode();
+            }
+            return clock.Elapsed.TotalSeconds;
         }
-        var rest = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        var built = await http.PostAsJsonAsync("/v1/vectors/indexes/from_sql/items:from-sql", new { sql = "SELECT doc_id AS id, embedding AS vector, title FROM docs" });
-        var fromSql = clock.Elapsed.TotalSeconds;
-        if (!built.IsSuccessStatusCode) throw new InvalidOperationException(await built.Content.ReadAsStringAsync());
+        async Task<double> FromSqlAsync(string index)
+        {
+            var clock = Stopwatch.StartNew();
+            var built = await http.PostAsJsonAsync($"/v1/vectors/indexes/{index}/items:from-sql", new { sql = "SELECT doc_id AS id, embedding AS vector, title FROM docs" });
+            var seconds = clock.Elapsed.TotalSeconds;
+            if (!built.IsSuccessStatusCode) throw new InvalidOperationException(await built.Content.ReadAsStringAsync());
+            return seconds;
+        }
+        var rest = await RestAsync("from_rest");
+        var fromSql = await FromSqlAsync("from_sql");
+        fromSql += await FromSqlAsync("from_sql_2");
+        rest += await RestAsync("from_rest_2");
+        Report.Progress($"index builds, seconds: REST {rest:F1} (two), from SQL {fromSql:F1} (two)");
+        (rest, fromSql) = (rest / 2, fromSql / 2);
         Report.Figure(Workload, $"index_from_sql_{rows / 1000}k_s", fromSql, "rest_batch_upsert_s", rest, lowerIsBetter: true);
 
         var random = new Random(3);
