@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Lakehouse.Host;
 
-/// <summary>Turns what modules throw into problem+json: their ProblemExceptions as they say, anything else as a 500 (a bug).</summary>
+/// <summary>Turns what modules throw into problem+json: their ProblemExceptions as they say, a disk that filled up as a 507, anything else as a 500 (a bug).</summary>
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (context.RequestAborted.IsCancellationRequested) return true; // the client left; nobody to tell
+        // A disk filling up is not a bug wherever it happens: the operator's to fix, and named.
+        if (exception is not ProblemException && DiskFull.Caused(exception)) exception = DiskFull.Problem(exception);
         var type = (exception as ProblemException)?.Type;
         var (status, title, detail) = exception switch
         {

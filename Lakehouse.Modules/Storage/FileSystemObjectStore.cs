@@ -72,7 +72,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         catch (Exception e)
         {
             File.Delete(temp);
-            if (DiskFull(e, key) is { } full) throw full;
+            if (RootFull(e, key) is { } full) throw full;
             throw;
         }
         return Info(key, new FileInfo(target));
@@ -130,7 +130,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         catch (Exception e)
         {
             File.Delete(temp);
-            if (DiskFull(e, key) is { } full) throw full;
+            if (RootFull(e, key) is { } full) throw full;
             throw;
         }
         return Task.FromResult(Info(key, new FileInfo(target)));
@@ -159,8 +159,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
     }
 
     /// <summary>A write that failed for want of space (ENOSPC, EDQUOT) as a 507 the operator can act on; null for any other failure.</summary>
-    ProblemException? DiskFull(Exception e, string key) =>
-        e is IOException { HResult: 28 or 122 }
+    ProblemException? RootFull(Exception e, string key) =>
+        DiskFull.Caused(e)
             ? ProblemException.InsufficientStorage($"The storage root {_root} is full (or over quota); '{key}' was not stored and nothing changed. Free space or move storage.root.", e)
             : null;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Lakehouse.Tests.Infrastructure;
+using Lakehouse.Tools;
 
 namespace Lakehouse.Tests.Reliability;
 
@@ -42,6 +43,42 @@ public sealed class FullDiskTests
             Assert.Equal(1, (await client.SqlOkAsync("SELECT count(*) FROM kept")).GetProperty("rows")[0][0].GetInt64());
             (await client.PostAsJsonAsync("/v1/vectors/indexes/v/items", Items(10, "more-"), Cancel)).EnsureSuccessStatusCode();
             Assert.Equal(20, (await client.JsonAsync("/v1/vectors/indexes/v")).GetProperty("count").GetInt32());
+        }
+    }
+}
+
+/// <summary>
+/// The scratch space filling up (the temp dir, where an ingest spools its CSV and DuckDB writes its Parquet
+/// before it is stored): a 507 that names the file, nothing changed, and once space is back the same ingest works.
+/// </summary>
+public sealed class FullScratchTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_full_scratch_disk_is_a_507_that_changes_nothing()
+    {
+        await using var scratch = await SmallTmpfs.MountAsync(2);
+        using var folder = new TempFolder();
+        { // the host goes before the file system is unmounted
+            // TMPDIR is the process's temp dir, so the host runs as its own process.
+            await using var host = await HostChildProcess.StartAsync(new Dictionary<string, string> { ["TMPDIR"] = scratch.Path }, folder.Path);
+            var client = host.Client;
+            await client.IngestOkAsync("kept", "a,b\n1,x\n");
+            var storage = await client.StorageSnapshotAsync();
+            var catalog = await client.CatalogSnapshotAsync();
+
+            // About 6 MB of random text: spooled to scratch (it is over one 4 MiB chunk), which holds 2 MB.
+            var csv = SmallTmpfs.IncompressibleCsv(60_000, 3);
+            await ProblemAssert.IsProblem(await client.IngestAsync("kept", csv), HttpStatusCode.InsufficientStorage, "full");
+            await ProblemAssert.IsProblem(await client.IngestAsync("fresh", csv), HttpStatusCode.InsufficientStorage, "full");
+            // About 1.2 MB: the CSV fits, DuckDB's Parquet beside it does not.
+            await ProblemAssert.IsProblem(await client.IngestAsync("fresh", SmallTmpfs.IncompressibleCsv(12_000, 4)), HttpStatusCode.InsufficientStorage, "data.parquet\": No space left on device.");
+            Assert.Equal(storage, await client.StorageSnapshotAsync());
+            Assert.Equal(catalog, await client.CatalogSnapshotAsync());
+
+            await scratch.ResizeAsync(64);
+            Assert.Equal(60_000, (await client.IngestOkAsync("fresh", csv)).GetProperty("rows").GetInt64());
         }
     }
 }
