@@ -124,6 +124,7 @@ internal sealed class VectorIndex
 
     (int Added, int Updated, List<int> Slots) Apply(IReadOnlyList<VectorItem> items)
     {
+        using var writing = Writing();
         int fresh;
         lock (_slotsLock) fresh = items.Count(i => !_slots.ContainsKey(i.Id));
         var linkedBefore = Graph.Count;
@@ -186,6 +187,7 @@ internal sealed class VectorIndex
         {
             if (!_slots.Remove(id, out slot)) return false;
         }
+        using var writing = Writing();
         Graph.MarkDeleted(slot);
         var before = _metadata[slot];
         _ids[slot] = null;
@@ -208,7 +210,42 @@ internal sealed class VectorIndex
         }
     }
 
+    /// <summary>
+    /// The k nearest items, those <paramref name="filter"/> passes when one is given. Searches do not wait
+    /// for writers, so a write may change an item between the moment its filter's set of passing items
+    /// was taken and the moment the item is returned; a search that a write overlapped (none began
+    /// after, and none was running before, the writes that had ended when it started) checks each result
+    /// against the filter as returned, and searches again, up to twice, when one no longer passes.
+    /// </summary>
     public List<VectorHit> Search(float[] query, int k, int ef, VectorFilter? filter = null)
+    {
+        if (filter is null) return Hits(query, k, ef, null);
+        for (var attempt = 1; ; attempt++)
+        {
+            var quietSince = Interlocked.Read(ref _writesEnded);
+            var hits = Hits(query, k, ef, filter);
+            if (Interlocked.Read(ref _writesBegun) == quietSince) return hits;
+            if (hits.RemoveAll(hit => !filter.Holds(hit.Metadata)) == 0 || attempt == 3) return hits;
+        }
+    }
+
+    // Writes begun and ended, for Search: equal counts across a search mean no write overlapped it.
+    long _writesBegun;
+    long _writesEnded;
+
+    /// <summary>Marks a write under way until disposed.</summary>
+    WriteScope Writing()
+    {
+        Interlocked.Increment(ref _writesBegun);
+        return new WriteScope(this);
+    }
+
+    readonly struct WriteScope(VectorIndex index) : IDisposable
+    {
+        public void Dispose() => Interlocked.Increment(ref index._writesEnded);
+    }
+
+    List<VectorHit> Hits(float[] query, int k, int ef, VectorFilter? filter)
     {
         // The sequence before the arrays: a filter's set made from them is then labelled no newer than
         // what they hold (a batch may grow them, writing its items into the new ones), so a later search
@@ -298,6 +335,7 @@ internal sealed class VectorIndex
     internal void Apply(VectorDelta delta)
     {
         CheckFits(delta);
+        using var writing = Writing();
         Graph.EnsureCapacity(delta.SlotCount);
         Grow(Graph.Current.Capacity);
         foreach (var write in delta.Writes.OrderBy(w => w.Slot))

@@ -93,4 +93,41 @@ public sealed class PassingSetsTests
         Assert.Equal(Truth(model, query, 3), index.Search(query, 10, 64, filter).Select(h => h.Id));
         Assert.Equal(2, index.PassingSets.FullBuilds);
     }
+
+    [Fact]
+    public async Task Searches_racing_writes_only_return_items_that_pass_as_returned()
+    {
+        var random = new Random(9);
+        var (index, _) = Filled(random, 1000);
+        var filters = Enumerable.Range(0, 10).Select(Group).ToArray();
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            // Items move between groups, go and come back (into freed slots), as fast as one writer can.
+            var moves = new Random(1);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var id = $"i{moves.Next(1000)}";
+                if (i % 5 == 0) index.Delete(id);
+                index.Upsert([new VectorItem(id, RandomVector(moves), $$"""{"g":{{moves.Next(10)}}}""")]);
+            }
+        }, TestContext.Current.CancellationToken);
+        var wrong = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var searches = Enumerable.Range(0, 2).Select(reader => Task.Run(() =>
+        {
+            var queries = new Random(reader);
+            for (var i = 0; i < 4000; i++)
+            {
+                var group = queries.Next(10);
+                foreach (var hit in index.Search(RandomVector(queries), 10, 64, filters[group]))
+                {
+                    if (hit.Metadata != $$"""{"g":{{group}}}""") wrong.Enqueue($"{hit.Id} with {hit.Metadata ?? "no metadata"} for g = {group}");
+                }
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+        await Task.WhenAll(searches);
+        await stop.CancelAsync();
+        await writer;
+        Assert.True(wrong.IsEmpty, $"{wrong.Count} results did not pass, e.g. {string.Join("; ", wrong.Take(3))}");
+    }
 }
