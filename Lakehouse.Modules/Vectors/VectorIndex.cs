@@ -256,7 +256,11 @@ internal sealed class VectorIndex
         var hits = new List<VectorHit>(k);
         foreach (var (node, distance) in filter is null ? Graph.Search(query, k, ef) : FilteredSearch(query, k, ef, filter, sequence, ids, metadata))
         {
-            if (node < ids.Length && ids[node] is { } id) hits.Add(new VectorHit(id, distance, metadata[node]));
+            if (node >= ids.Length || ids[node] is not { } id) continue;
+            var itsMetadata = metadata[node];
+            // The id again after the metadata (a writer stores an item's id first): a slot freed and
+            // taken by another item meanwhile would pair one item's id with the other's metadata.
+            if (ReferenceEquals(ids[node], id)) hits.Add(new VectorHit(id, distance, itsMetadata));
         }
         return hits;
     }
