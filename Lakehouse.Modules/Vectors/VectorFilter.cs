@@ -56,13 +56,7 @@ internal sealed class VectorFilter
         public override BitArray Passing(Slots slots)
         {
             var passing = new BitArray(slots.Count);
-            foreach (var set in Test.Sets(slots.Key(string.Join('.', Path))))
-            {
-                foreach (var slot in set)
-                {
-                    if (slot < slots.Count) passing[slot] = true;
-                }
-            }
+            foreach (var holders in Test.Holders(slots.Key(string.Join('.', Path)))) holders.Mark(passing);
             return passing;
         }
 
@@ -74,28 +68,21 @@ internal sealed class VectorFilter
     {
         public abstract bool Holds(JsonElement value);
 
-        /// <summary>The index's sets of the values that pass.</summary>
-        public abstract IEnumerable<HashSet<int>> Sets(MetadataIndex.KeyValues values);
+        /// <summary>The holders of each value that passes, from the index.</summary>
+        public abstract IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values);
     }
 
     sealed record MatchTest(IReadOnlyList<JsonElement> Values) : Test
     {
         public override bool Holds(JsonElement value) => Values.Any(v => Same(value, v));
 
-        public override IEnumerable<HashSet<int>> Sets(MetadataIndex.KeyValues values)
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values) => Values.Select(value => value.ValueKind switch
         {
-            foreach (var value in Values)
-            {
-                var set = value.ValueKind switch
-                {
-                    JsonValueKind.String => values.Strings.GetValueOrDefault(value.GetString()!),
-                    JsonValueKind.Number => values.Numbers.GetValueOrDefault(value.GetDouble() + 0.0),
-                    JsonValueKind.True => values.True,
-                    _ => values.False,
-                };
-                if (set is not null) yield return set;
-            }
-        }
+            JsonValueKind.String => values.Strings.GetValueOrDefault(value.GetString()!, MetadataIndex.Holders.None),
+            JsonValueKind.Number => values.Numbers.GetValueOrDefault(value.GetDouble() + 0.0, MetadataIndex.Holders.None),
+            JsonValueKind.True => values.True,
+            _ => values.False,
+        });
     }
 
     sealed record RangeTest(double? Gte, double? Gt, double? Lte, double? Lt) : Test
@@ -104,7 +91,7 @@ internal sealed class VectorFilter
 
         bool Within(double x) => (Gte is null || x >= Gte) && (Gt is null || x > Gt) && (Lte is null || x <= Lte) && (Lt is null || x < Lt);
 
-        public override IEnumerable<HashSet<int>> Sets(MetadataIndex.KeyValues values)
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values)
         {
             var low = Math.Max(Gte ?? double.NegativeInfinity, Gt ?? double.NegativeInfinity);
             var high = Math.Min(Lte ?? double.PositiveInfinity, Lt ?? double.PositiveInfinity);
