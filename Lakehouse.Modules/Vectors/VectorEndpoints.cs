@@ -26,6 +26,8 @@ internal static class VectorEndpoints
             TypedResults.Ok(await vectors.UpsertAsync(name, request, cancellationToken))).Writes();
         group.MapPost("/indexes/{name}/items:from-sql", async (string name, FromSqlRequest request, IndexFromSql fromSql, CancellationToken cancellationToken) =>
             TypedResults.Ok(await fromSql.RunAsync(name, request, cancellationToken))).Writes();
+        group.MapGet("/indexes/{name}/items", (string name, string? filter, string? after, string? limit, IVectorService vectors) =>
+            TypedResults.Ok(vectors.ListItems(name, new ItemListRequest(filter, after, limit)))).Reads();
         group.MapGet("/indexes/{name}/items/{id}", (string name, string id, IVectorService vectors) => TypedResults.Ok(vectors.GetItem(name, id))).Reads();
         group.MapDelete("/indexes/{name}/items/{id}", async Task<NoContent> (string name, string id, IVectorService vectors, CancellationToken cancellationToken) =>
         {

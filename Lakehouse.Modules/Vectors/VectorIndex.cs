@@ -256,13 +256,59 @@ internal sealed class VectorIndex
         var hits = new List<VectorHit>(k);
         foreach (var (node, distance) in filter is null ? Graph.Search(query, k, ef) : FilteredSearch(query, k, ef, filter, sequence, ids, metadata))
         {
-            if (node >= ids.Length || ids[node] is not { } id) continue;
-            var itsMetadata = metadata[node];
-            // The id again after the metadata (a writer stores an item's id first): a slot freed and
-            // taken by another item meanwhile would pair one item's id with the other's metadata.
-            if (ReferenceEquals(ids[node], id)) hits.Add(new VectorHit(id, distance, itsMetadata));
+            if (ItemIn(ids, metadata, node) is { } item) hits.Add(new VectorHit(item.Id, distance, item.Metadata));
         }
         return hits;
+    }
+
+    /// <summary>The item in a slot, or null when the slot is free (or beyond the arrays).</summary>
+    static (string Id, string? Metadata)? ItemIn(string?[] ids, string?[] metadata, int slot)
+    {
+        if (slot >= ids.Length || ids[slot] is not { } id) return null;
+        var itsMetadata = metadata[slot];
+        // The id again after the metadata (a writer stores an item's id first): a slot freed and
+        // taken by another item meanwhile would pair one item's id with the other's metadata.
+        return ReferenceEquals(ids[slot], id) ? (id, itsMetadata) : null;
+    }
+
+    /// <summary>
+    /// The first <paramref name="limit"/> items, by id, of those <paramref name="filter"/> passes (every
+    /// item when null) whose ids sort after <paramref name="after"/>; how many pass in all; and the last
+    /// id of the page when more follow it (null when none do). A write overlapping the listing is handled as in <see cref="Search"/>: the
+    /// page's items are checked against the filter as returned.
+    /// </summary>
+    public (List<(string Id, string? Metadata)> Items, int Count, string? Next) List(VectorFilter? filter, string? after, int limit)
+    {
+        var quietSince = Interlocked.Read(ref _writesEnded);
+        var sequence = ChangeSequence;
+        var ids = _ids;
+        var metadata = _metadata;
+        var slots = Math.Min(Graph.Count, ids.Length);
+        IEnumerable<int> candidates = Enumerable.Range(0, slots);
+        if (filter is not null)
+        {
+            var passing = PassingSets.For(filter, sequence, ids, metadata, slots);
+            var known = Math.Min(passing.Set.Length, slots);
+            candidates = passing.List.Concat(Enumerable.Range(known, slots - known).Where(slot => filter.Holds(metadata[slot])));
+        }
+        var count = 0;
+        var following = 0;
+        var page = new PriorityQueue<(string Id, string? Metadata), string>(limit + 1, Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a)));
+        foreach (var slot in candidates)
+        {
+            if (ItemIn(ids, metadata, slot) is not { } item) continue;
+            count++;
+            if (after is not null && string.CompareOrdinal(item.Id, after) <= 0) continue;
+            following++;
+            if (page.Count < limit) page.Enqueue(item, item.Id);
+            else if (string.CompareOrdinal(item.Id, page.Peek().Id) < 0) page.EnqueueDequeue(item, item.Id);
+        }
+        var items = new List<(string Id, string? Metadata)>(page.Count);
+        while (page.TryDequeue(out var item, out _)) items.Add(item);
+        items.Reverse();
+        var next = following > limit ? items[^1].Id : null;
+        if (filter is not null && Interlocked.Read(ref _writesBegun) != quietSince) items.RemoveAll(item => !filter.Holds(item.Metadata));
+        return (items, count, next);
     }
 
     /// <summary>A filter that passes fewer items than this is always answered by an exact scan of the items it passes.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Text.Json;
 using Lakehouse.Common;
 using Lakehouse.Vectors.Hnsw;
@@ -24,6 +25,8 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
 {
     const int MaxBatch = 100_000;
     const int MaxK = 1000;
+    const int DefaultListed = 100;
+    const int MaxListed = 1000;
 
     readonly Histogram<double> _searchLatency = meters.Create(Telemetry.MeterName).CreateHistogram<double>("lakehouse.vectors.search.duration", "ms");
     readonly FoldThresholds _foldAt = new(config.Vectors.FoldMinBytes, config.Vectors.FoldRatio, config.Vectors.FoldMaxDeltas);
@@ -168,6 +171,31 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
     {
         var found = Find(name).Index.Get(id) ?? throw ProblemException.NotFound($"Item '{id}' is not in index '{name}'.");
         return new ItemResponse(id, found.Vector, Parse(found.Metadata));
+    }
+
+    public ItemPage ListItems(string name, ItemListRequest request)
+    {
+        var index = Find(name).Index;
+        var limit = DefaultListed;
+        if (request.Limit is not null && (!int.TryParse(request.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxListed))
+        {
+            throw ProblemException.BadRequest($"limit must be a whole number from 1 to {MaxListed}, not '{request.Limit}'.");
+        }
+        VectorFilter? filter = null;
+        if (request.Filter is not null)
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(request.Filter);
+                filter = VectorFilter.Parse(json.RootElement);
+            }
+            catch (JsonException e)
+            {
+                throw ProblemException.BadRequest($"filter is not JSON: {e.Message}");
+            }
+        }
+        var (items, count, next) = index.List(filter, request.After, limit);
+        return new ItemPage([.. items.Select(item => new ListedItem(item.Id, Parse(item.Metadata)))], count, next);
     }
 
     public async Task DeleteItemAsync(string name, string id, CancellationToken cancellationToken)

@@ -178,6 +178,50 @@ public sealed class FilteredSearchTests
         Assert.Equal(before, await SearchAsync(client, spot, 3, filter));
     }
 
+    [Fact]
+    public async Task Items_a_filter_passes_are_listed_page_by_page_in_id_order_with_their_count()
+    {
+        await using var host = new LakehouseFactory();
+        var (client, data) = await IndexAsync(host);
+        var filter = """{"must":[{"key":"genre","match":{"any":["rock","pop"]}}],"must_not":[{"key":"album.year","range":{"lt":1960}}]}""";
+        var expected = data.Where(item => item.Genre is "rock" or "pop" && item.AlbumYear >= 1960).Select(item => item.Id).Order(StringComparer.Ordinal).ToList();
+        var listed = new List<string>();
+        string? after = null;
+        do
+        {
+            var path = $"/v1/vectors/indexes/songs/items?limit=250&filter={Uri.EscapeDataString(filter)}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+            var page = await client.JsonAsync(path);
+            Assert.Equal(expected.Count, page.GetProperty("count").GetInt32());
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            Assert.True(items.Count <= 250);
+            Assert.All(items, item => Assert.Equal(JsonValueKind.Object, item.GetProperty("metadata").ValueKind));
+            listed.AddRange(items.Select(item => item.GetProperty("id").GetString()!));
+            after = page.GetProperty("next").GetString();
+        }
+        while (after is not null);
+        Assert.Equal(expected, listed);
+
+        // No filter: every item; the default page is 100.
+        var all = await client.JsonAsync("/v1/vectors/indexes/songs/items");
+        Assert.Equal(Items, all.GetProperty("count").GetInt32());
+        Assert.Equal(data.Select(item => item.Id).Order(StringComparer.Ordinal).Take(100), all.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("id").GetString()));
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit must be a whole number from 1 to 1000, not '0'")]
+    [InlineData("limit=1001", "limit must be a whole number from 1 to 1000")]
+    [InlineData("limit=ten", "limit must be a whole number")]
+    [InlineData("filter=%7Bnope", "filter is not JSON")]
+    [InlineData("filter=%7B%22must%22%3A%5B%7B%22match%22%3A%7B%22value%22%3A%22x%22%7D%7D%5D%7D", "filter.must[0] needs a key")] // {"must":[{"match":{"value":"x"}}]}
+    public async Task A_bad_listing_is_a_400_naming_the_parameter(string query, string message)
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "songs", dim = 2 }, Cancel)).EnsureSuccessStatusCode();
+        await ProblemAssert.IsProblem(await client.GetAsync($"/v1/vectors/indexes/songs/items?{query}", Cancel), HttpStatusCode.BadRequest, message);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/vectors/indexes/nope/items", Cancel)).StatusCode);
+    }
+
     [Theory]
     [InlineData("""{"must":[{"key":"year","range":{}}]}""", "filter.must[0].range needs at least one of gte, gt, lte, lt")]
     [InlineData("""{"maybe":[]}""", "filter.maybe is not a part of a filter")]
