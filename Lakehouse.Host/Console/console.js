@@ -386,9 +386,9 @@ async function loadIndexes() {
   const { indexes } = await apiJson('GET', '/v1/vectors/indexes');
   const body = $('#index-list tbody');
   body.replaceChildren();
-  const choice = $('#search-index');
-  const chosen = choice.value;
-  choice.replaceChildren();
+  const choices = [$('#search-index'), $('#browse-index')];
+  const chosen = choices.map(choice => choice.value);
+  for (const choice of choices) choice.replaceChildren();
   for (const index of indexes) {
     const row = body.insertRow();
     cell(row, index.name);
@@ -409,7 +409,7 @@ async function loadIndexes() {
       await loadIndexes();
     }));
     row.insertCell().append(remove);
-    choice.add(new Option(index.name, index.name, false, index.name === chosen));
+    choices.forEach((choice, i) => choice.add(new Option(index.name, index.name, false, index.name === chosen[i])));
   }
 }
 
@@ -466,6 +466,33 @@ $('#search').addEventListener('submit', event => {
     });
   });
 });
+
+// The items a filter passes, a page at a time: "More" asks for the page after the last id shown.
+let browseNext = null;
+
+async function browseItems(more) {
+  const form = new FormData($('#browse'));
+  const query = new URLSearchParams({ limit: '100' });
+  if (form.get('filter').trim()) query.set('filter', form.get('filter'));
+  if (more) query.set('after', browseNext);
+  const page = await apiJson('GET', `/v1/vectors/indexes/${form.get('index')}/items?${query}`);
+  const body = $('#browse-items tbody');
+  if (!more) body.replaceChildren();
+  for (const item of page.items) {
+    const row = body.insertRow();
+    cell(row, item.id);
+    cell(row, item.metadata === null ? '' : JSON.stringify(item.metadata), 'meta');
+  }
+  $('#browse-count').textContent = `${number(page.count)} ${page.count === 1 ? 'item passes' : 'items pass'}; ${number(body.rows.length)} shown.`;
+  browseNext = page.next;
+  $('#browse-more').hidden = page.next === null;
+}
+
+$('#browse').addEventListener('submit', event => {
+  event.preventDefault();
+  guarded(() => browseItems(false));
+});
+$('#browse-more').addEventListener('click', () => guarded(() => browseItems(true)));
 
 // ---- health ----------------------------------------------------------------------------------
 

@@ -156,6 +156,46 @@ public sealed class ConsoleTests
     }
 
     [Fact]
+    public async Task Browse_the_items_a_filter_passes_a_page_at_a_time()
+    {
+        using var root = new TempFolder();
+        await using var host = await StartHostAsync(root);
+        (await host.Client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "docs", dim = 2, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        var items = Enumerable.Range(0, 150).Select(i => new { id = $"d{i:000}", vector = new[] { i, 1f }, metadata = new { group = i % 3 } });
+        (await host.Client.PostAsJsonAsync("/v1/vectors/indexes/docs/items", new { items }, Cancel)).EnsureSuccessStatusCode();
+        await using var browser = await BrowserPage.OpenAsync(host.Address);
+        var page = browser.Page;
+        await browser.StepsAsync(nameof(Browse_the_items_a_filter_passes_a_page_at_a_time), async () =>
+        {
+            await page.GotoAsync("/");
+            await page.ClickAsync("#tab-vectors");
+            await page.SelectOptionAsync("#browse-index", "docs");
+            await page.FillAsync("#browse-filter", """{"must":[{"key":"group","match":{"value":0}}]}""");
+            await page.ClickAsync("#browse button[type=submit]");
+            await Expect(page.Locator("#browse-items tbody tr")).ToHaveCountAsync(50);
+            await Expect(page.Locator("#browse-count")).ToContainTextAsync("50 items pass");
+            Assert.Equal(["d000", "{\"group\":0}"], await page.Locator("#browse-items tbody tr").First.Locator("td").AllInnerTextsAsync());
+            await Expect(page.Locator("#browse-more")).ToBeHiddenAsync();
+
+            // Every item: a page of 100, then the rest after "More".
+            await page.FillAsync("#browse-filter", "");
+            await page.ClickAsync("#browse button[type=submit]");
+            await Expect(page.Locator("#browse-items tbody tr")).ToHaveCountAsync(100);
+            await page.ClickAsync("#browse-more");
+            await Expect(page.Locator("#browse-items tbody tr")).ToHaveCountAsync(150);
+            await Expect(page.Locator("#browse-items tbody tr").Last).ToContainTextAsync("d149");
+            await Expect(page.Locator("#browse-more")).ToBeHiddenAsync();
+
+            // A malformed filter: the server's problem detail, naming the part.
+            await page.FillAsync("#browse-filter", """{"must":[{"key":"group"}]}""");
+            await page.ClickAsync("#browse button[type=submit]");
+            await Expect(page.Locator("#problem")).ToContainTextAsync("filter.must[0]");
+        });
+        // The browser itself logs the refused request ("Failed to load resource … 400"), and nothing else.
+        Assert.Contains("status of 400", Assert.Single(browser.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_keys_on_it_asks_for_one_and_keeps_it_for_the_tab()
     {
         using var root = new TempFolder();
