@@ -274,8 +274,8 @@ internal sealed class VectorIndex
     /// <summary>
     /// The first <paramref name="limit"/> items, by id, of those <paramref name="filter"/> passes (every
     /// item when null) whose ids sort after <paramref name="after"/>; how many pass in all; and the last
-    /// id of the page when more follow it (null when none do). A write overlapping the listing is handled as in <see cref="Search"/>: the
-    /// page's items are checked against the filter as returned.
+    /// id of the page when more follow it (null when none do). When a write overlaps the listing, the
+    /// page's items are checked against the filter as returned, as <see cref="Search"/> does.
     /// </summary>
     public (List<(string Id, string? Metadata)> Items, int Count, string? Next) List(VectorFilter? filter, string? after, int limit)
     {
