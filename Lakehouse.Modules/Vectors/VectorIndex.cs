@@ -160,7 +160,7 @@ internal sealed class VectorIndex
             }
             var before = _metadata[slot];
             _ids[slot] = item.Id;
-            _metadata[slot] = item.Metadata;
+            Volatile.Write(ref _metadata[slot], item.Metadata); // after the id: see ItemIn
             MetadataIndex.Replace(slot, before, item.Metadata);
             lock (_slotsLock) _slots[item.Id] = slot;
             toLink.Add(slot);
@@ -191,7 +191,7 @@ internal sealed class VectorIndex
         Graph.MarkDeleted(slot);
         var before = _metadata[slot];
         _ids[slot] = null;
-        _metadata[slot] = null;
+        Volatile.Write(ref _metadata[slot], null);
         MetadataIndex.Replace(slot, before, null);
         _free.Add(slot);
         Count--;
@@ -265,10 +265,11 @@ internal sealed class VectorIndex
     static (string Id, string? Metadata)? ItemIn(string?[] ids, string?[] metadata, int slot)
     {
         if (slot >= ids.Length || ids[slot] is not { } id) return null;
-        var itsMetadata = metadata[slot];
-        // The id again after the metadata (a writer stores an item's id first): a slot freed and
-        // taken by another item meanwhile would pair one item's id with the other's metadata.
-        return ReferenceEquals(ids[slot], id) ? (id, itsMetadata) : null;
+        var itsMetadata = Volatile.Read(ref metadata[slot]);
+        // The id again after the metadata: a slot freed and taken by another item meanwhile would pair
+        // one item's id with the other's metadata. Writers store the id, then the metadata with release
+        // semantics, and these reads acquire, so the order holds on every processor, not only x86.
+        return ReferenceEquals(Volatile.Read(ref ids[slot]), id) ? (id, itsMetadata) : null;
     }
 
     /// <summary>
@@ -395,7 +396,7 @@ internal sealed class VectorIndex
             if (_ids[write.Slot] is null) Count++;
             var before = _metadata[write.Slot];
             _ids[write.Slot] = write.Id;
-            _metadata[write.Slot] = write.Metadata;
+            Volatile.Write(ref _metadata[write.Slot], write.Metadata);
             MetadataIndex.Replace(write.Slot, before, write.Metadata);
             _slots[write.Id] = write.Slot;
         }
@@ -405,7 +406,7 @@ internal sealed class VectorIndex
             _slots.Remove(free.Id);
             var before = _metadata[free.Slot];
             _ids[free.Slot] = null;
-            _metadata[free.Slot] = null;
+            Volatile.Write(ref _metadata[free.Slot], null);
             MetadataIndex.Replace(free.Slot, before, null);
             Count--;
         }
