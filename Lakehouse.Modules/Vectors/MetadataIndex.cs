@@ -18,7 +18,8 @@ namespace Lakehouse.Vectors;
 /// its scalar elements, and a property name that is empty or holds a dot can never be named by a
 /// filter, so it is not indexed.
 /// </remarks>
-internal sealed class MetadataIndex
+/// <param name="metadata">The index's metadata by slot, as it is now: a key is built from the array writers write into, never from one a batch has since outgrown.</param>
+internal sealed class MetadataIndex(Func<string?[]> metadata)
 {
     readonly Dictionary<string, KeyValues> _keys = new(StringComparer.Ordinal);
     readonly Lock _lock = new();
@@ -41,11 +42,11 @@ internal sealed class MetadataIndex
 
     /// <summary>
     /// Runs <paramref name="read"/> with the values of every path in <paramref name="paths"/>, under the
-    /// index's lock. A path not indexed yet is indexed first from <paramref name="metadata"/>: a write
-    /// racing that build stores its metadata before it calls <see cref="Replace"/>, which waits for the
-    /// lock, so the build either reads the new metadata or is corrected by the call.
+    /// index's lock. A path not indexed yet is indexed first from every slot's metadata as it is now: a
+    /// write racing that build stores its metadata before it calls <see cref="Replace"/>, which waits for
+    /// the lock, so the build either reads the new metadata or is corrected by the call.
     /// </summary>
-    public T Read<T>(IEnumerable<string> paths, string?[] metadata, Func<Func<string, KeyValues>, T> read)
+    public T Read<T>(IEnumerable<string> paths, Func<Func<string, KeyValues>, T> read)
     {
         lock (_lock)
         {
@@ -53,10 +54,11 @@ internal sealed class MetadataIndex
             if (missing.Count > 0)
             {
                 var fresh = missing.ToDictionary(path => path, _ => new KeyValues(), StringComparer.Ordinal);
-                for (var slot = 0; slot < metadata.Length; slot++)
+                var texts = metadata();
+                for (var slot = 0; slot < texts.Length; slot++)
                 {
                     var current = slot;
-                    if (metadata[slot] is { } text) Visit(text, fresh, (values, scalar) => values.Add(current, scalar));
+                    if (texts[slot] is { } text) Visit(text, fresh, (values, scalar) => values.Add(current, scalar));
                 }
                 foreach (var (path, values) in fresh) _keys[path] = values;
                 _keyBuilds++;

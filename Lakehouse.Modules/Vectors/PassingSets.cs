@@ -55,7 +55,7 @@ internal sealed class PassingSets(MetadataIndex index)
                 return _sets[filter.Text] = new PassingSlots(sequence, set, Listed(set));
             }
         }
-        var built = index.Read(filter.Keys(), metadata, key => filter.Passing(new VectorFilter.Slots(key, () => Live(ids, slots), slots)));
+        var built = index.Read(filter.Keys(), key => filter.Passing(new VectorFilter.Slots(key, () => Live(ids, slots), slots)));
         Interlocked.Increment(ref _fullBuilds);
         if (_sets.Count >= CachedFilters) _sets.Clear();
         return _sets[filter.Text] = new PassingSlots(sequence, built, Listed(built));

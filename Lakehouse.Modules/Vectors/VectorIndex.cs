@@ -36,6 +36,7 @@ internal sealed class VectorIndex
         Params = parameters;
         Incarnation = incarnation ?? Guid.NewGuid().ToString("N");
         Graph = new HnswGraph(parameters.Dim, parameters.Metric, parameters.M, parameters.EfConstruction);
+        MetadataIndex = new MetadataIndex(() => _metadata);
         PassingSets = new PassingSets(MetadataIndex);
     }
 
@@ -318,7 +319,7 @@ internal sealed class VectorIndex
     static readonly Comparer<float> FarthestFirst = Comparer<float>.Create((a, b) => b.CompareTo(a));
 
     /// <summary>Which slots hold which metadata values, for the keys filters have named.</summary>
-    internal MetadataIndex MetadataIndex { get; } = new();
+    internal MetadataIndex MetadataIndex { get; }
 
     /// <summary>The recent filters' passing slots, patched as the index changes.</summary>
     internal PassingSets PassingSets { get; }

@@ -69,7 +69,7 @@ public sealed class MetadataIndexTests
     {
         var slots = index.Graph.Count;
         BitArray Live() => new([.. index.Ids.Take(slots).Select(id => id is not null)]);
-        return index.MetadataIndex.Read(filter.Keys(), index.Metadata, key => filter.Passing(new VectorFilter.Slots(key, Live, slots)));
+        return index.MetadataIndex.Read(filter.Keys(), key => filter.Passing(new VectorFilter.Slots(key, Live, slots)));
     }
 
     static string Describe(VectorIndex index, int slot) => $"slot {slot} ({index.Ids[slot] ?? "free"}: {index.Metadata[slot] ?? "no metadata"})";
