@@ -9,7 +9,7 @@ public static class Report
 
     public static void Figure(string workload, string metric, double value, string? anchor = null, double? anchorValue = null, bool lowerIsBetter = false)
     {
-        double? ratio = anchorValue is > 0 ? Math.Round(lowerIsBetter ? value / anchorValue.Value : value / anchorValue.Value, 3) : null;
+        double? ratio = anchorValue is > 0 ? Math.Round(value / anchorValue.Value, 3) : null;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             workload,
@@ -18,6 +18,8 @@ public static class Report
             anchor,
             anchor_value = anchorValue is { } a ? Math.Round(a, 3) : (double?)null,
             ratio,
+            // Which way the ratio is good: times and sizes are better below their anchor, rates above.
+            better = lowerIsBetter ? "lower" : "higher",
         }, Json));
     }
 
