@@ -25,7 +25,7 @@ internal static class VectorSearchSql
 
     public static void Register(DuckDBConnection connection, IVectorService vectors)
     {
-        connection.RegisterScalarFunction<string, string, long, string?, string>(Function, (index, vector, k, options) => SearchAsJson(vectors, index, vector, k, options));
+        connection.RegisterScalarFunction<string?, string?, long?, string?, string>(Function, (index, vector, k, options) => SearchAsJson(vectors, index, vector, k, options));
         using var command = connection.CreateCommand();
         command.CommandText = $$"""
             CREATE MACRO vector_search(index_name, query_vector, k, ef := NULL, filter := NULL) AS TABLE
@@ -37,7 +37,7 @@ internal static class VectorSearchSql
     }
 
     /// <summary>The macro's search: the hits as a JSON array; a ProblemException's message becomes the query's error.</summary>
-    static string SearchAsJson(IVectorService vectors, string index, string vectorText, long k, string? options)
+    static string SearchAsJson(IVectorService vectors, string? index, string? vectorText, long? k, string? options)
     {
         long? ef = null;
         string? filter = null;
@@ -65,8 +65,10 @@ internal static class VectorSearchSql
     /// <summary>The search both forms of vector_search run, from their arguments as SQL hands them over.</summary>
     public static IReadOnlyList<SearchHit> Search(IVectorService vectors, string? index, string? vectorText, long? k, long? ef, string? filter)
     {
-        if (index is null || vectorText is null || k is null) throw ProblemException.BadRequest("vector_search: the index, the vector and k must not be NULL.");
-        if (k is < 1 or > int.MaxValue) throw ProblemException.BadRequest($"vector_search: k must be from 1 to 1000, not {k}.");
+        if (index is null) throw ProblemException.BadRequest("vector_search: the index name is NULL.");
+        if (vectorText is null) throw ProblemException.BadRequest("vector_search: the vector is NULL.");
+        if (k is not { } wanted) throw ProblemException.BadRequest("vector_search: k is NULL.");
+        if (wanted is < 1 or > SearchRequest.MaxK) throw ProblemException.BadRequest($"vector_search: k must be from 1 to {SearchRequest.MaxK}, not {wanted}.");
         JsonElement? filterElement = null;
         if (filter is not null)
         {
@@ -81,7 +83,16 @@ internal static class VectorSearchSql
             }
         }
         var efValue = ef is null ? (int?)null : ef is < int.MinValue or > int.MaxValue ? 0 : (int)ef;
-        return vectors.Search(index, new SearchRequest(ParseVector(vectorText), (int)k, efValue, filterElement)).Results;
+        var vector = ParseVector(vectorText);
+        try
+        {
+            return vectors.Search(index, new SearchRequest(vector, (int)wanted, efValue, filterElement)).Results;
+        }
+        catch (ProblemException e)
+        {
+            // The service's own words name the field as REST knows it; the query's error says whose it is.
+            throw new ProblemException(e.Status, e.Title, $"vector_search: {e.Message}", e, e.Type);
+        }
     }
 
     /// <summary>A vector from DuckDB's text of a list or array of numbers: "[0.1, 0.2, …]".</summary>

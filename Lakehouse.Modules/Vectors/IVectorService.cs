@@ -52,7 +52,11 @@ public sealed record ListedItem(string Id, JsonElement? Metadata);
 public sealed record ItemPage(IReadOnlyList<ListedItem> Items, int Count, string? Next);
 
 /// <param name="Filter">Conditions on item metadata every result meets (docs/api.md, Vectors: filtered search).</param>
-public sealed record SearchRequest(float[]? Vector, int? K, int? Ef, JsonElement? Filter = null);
+public sealed record SearchRequest(float[]? Vector, int? K, int? Ef, JsonElement? Filter = null)
+{
+    /// <summary>The most results one search returns.</summary>
+    public const int MaxK = 1000;
+}
 
 public sealed record SearchHit(string Id, float Distance, JsonElement? Metadata);
 

@@ -24,7 +24,6 @@ namespace Lakehouse.Vectors;
 internal sealed class VectorService(VectorStorage storage, LakehouseConfig config, ILogger<VectorService> logger, IMeterFactory meters) : IVectorService
 {
     const int MaxBatch = 100_000;
-    const int MaxK = 1000;
     const int DefaultListed = 100;
     const int MaxListed = 1000;
 
@@ -209,7 +208,7 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
     {
         var index = Find(name).Index;
         var k = request.K ?? 10;
-        if (k is < 1 or > MaxK) throw ProblemException.BadRequest($"k must be from 1 to {MaxK}.");
+        if (k is < 1 or > SearchRequest.MaxK) throw ProblemException.BadRequest($"k must be from 1 to {SearchRequest.MaxK}, not {k}.");
         if (request.Ef is < 1 or > 10_000) throw ProblemException.BadRequest("ef must be from 1 to 10000.");
         var query = CheckVector(request.Vector, index.Params, "vector");
         var clock = Stopwatch.StartNew();

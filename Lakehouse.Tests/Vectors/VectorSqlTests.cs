@@ -108,22 +108,28 @@ public sealed class VectorSqlTests
     static readonly (string Sql, string Detail)[] BadCalls =
     [
         ("SELECT * FROM vector_search('nope', [1, 0, 0, 0], 3)", "nope"),
-        ("SELECT * FROM vector_search('docs', [1, 0], 3)", "2 dimensions"),
+        ("SELECT * FROM vector_search('docs', [1, 0], 3)", "vector_search: vector has 2 dimensions"),
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 0)", "k must"),
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := '{\"must\":[{\"key\":\"team\"}]}')", "filter.must[0]"),
         ("SELECT * FROM vector_search('docs', 'not a vector', 3)", "list of numbers"),
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, filter := 'nope')", "filter is not JSON"),
         ("SELECT * FROM vector_search('docs', [1 0 0 0], 3)", "syntax error"),
         ("SELECT * FROM vector_search('nope', (SELECT [1, 0, 0, 0]), 3)", "nope"),
-        ("SELECT * FROM vector_search('docs', (SELECT [1, 0]), 3)", "2 dimensions"),
+        ("SELECT * FROM vector_search('docs', (SELECT [1, 0]), 3)", "vector_search: vector has 2 dimensions"),
         ("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 0)", "k must"),
         ("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 3, filter := 'nope')", "filter is not JSON"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 100000000)", "vector_search: k must be from 1 to 1000, not 100000000"),
+        ("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 100000000)", "vector_search: k must be from 1 to 1000, not 100000000"),
+        ("SELECT * FROM vector_search('docs', NULL, 3)", "vector_search: the vector is NULL"),
+        ("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0] WHERE false), 3)", "vector_search: the vector is NULL"),
+        ("SELECT * FROM vector_search(NULL, [1, 0, 0, 0], 3)", "vector_search: the index name is NULL"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], NULL)", "vector_search: k is NULL"),
     ];
 
     [Fact]
     public async Task A_bad_vector_search_is_a_400_naming_what_is_wrong()
     {
-        // One host for every case, not eleven hosts each seeded alike.
+        // One host for every case, not one host each seeded alike.
         await using var host = new LakehouseFactory();
         var client = await SeededAsync(host);
         foreach (var (sql, detail) in BadCalls)
