@@ -105,6 +105,8 @@ public sealed class IndexFromSqlTests
 
     [Theory]
     [InlineData("mixed", "SELECT doc_id AS id FROM docs", HttpStatusCode.BadRequest, "\"vector\" column")]
+    [InlineData("mixed", "SELECT doc_id AS id, embedding AS vector, doc_id || 'x' AS id FROM docs", HttpStatusCode.BadRequest, "two columns named \"id\"")]
+    [InlineData("mixed", "SELECT doc_id AS id, embedding AS vector, 1 AS year, 2 AS year FROM docs", HttpStatusCode.BadRequest, "two columns named \"year\"")]
     [InlineData("mixed", "SELECT nothing FROM nowhere", HttpStatusCode.BadRequest, "nowhere")]
     [InlineData("mixed", "", HttpStatusCode.BadRequest, "sql is required")]
     [InlineData("absent", "SELECT doc_id AS id, embedding AS vector FROM docs", HttpStatusCode.NotFound, "absent")]
