@@ -148,18 +148,13 @@ internal sealed class IndexFromSql(VectorService vectors, IQueryService? queries
     }
 
     /// <summary>
-    /// The result has the two columns every item needs (every row of NDJSON has every column), and no
-    /// name twice: SQL allows <c>SELECT a AS id, b AS id</c>, and which one became the id, or which
-    /// value the metadata kept, would be a guess.
+    /// The result has the two columns every item needs (every row of NDJSON has every column). A name the
+    /// query repeats arrives as DuckDB names a subquery's columns (<c>… AS id, … AS id</c>: id, id_1), so
+    /// the first is the id and the others are metadata.
     /// </summary>
     static void CheckColumns(ReadOnlySequence<byte> line)
     {
         using var document = JsonDocument.Parse(line);
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var column in document.RootElement.EnumerateObject())
-        {
-            if (!names.Add(column.Name)) throw ProblemException.BadRequest($"The query's result has two columns named \"{column.Name}\"; give each its own name (AS …).");
-        }
         foreach (var column in new[] { "id", "vector" })
         {
             if (!document.RootElement.TryGetProperty(column, out _))

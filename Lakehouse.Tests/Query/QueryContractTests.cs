@@ -131,6 +131,22 @@ public abstract class QueryContractTests
     }
 
     [Fact]
+    public async Task Ndjson_keys_a_repeated_column_name_as_duckdb_names_a_subquerys_columns()
+    {
+        await using var host = await CreateAsync();
+        var client = host.CreateClient();
+        const string Select = "SELECT 1 AS a, 2 AS a, 3 AS a_1, 4 AS A, 5 AS b";
+        var line = (await (await client.SqlAsync(Select, accept: "application/x-ndjson")).Content.ReadAsStringAsync(Cancel)).Trim();
+        // The keys DuckDB itself gives these columns once they are a subquery's.
+        var subquery = JsonDocument.Parse(await (await client.SqlAsync($"SELECT * FROM ({Select})")).Content.ReadAsStringAsync(Cancel)).RootElement;
+        var expected = subquery.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToArray();
+        var keys = JsonDocument.Parse(line).RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(expected, keys);
+        Assert.Equal(keys.Length, keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal([1, 2, 3, 4, 5], JsonDocument.Parse(line).RootElement.EnumerateObject().Select(p => p.Value.GetInt32()));
+    }
+
+    [Fact]
     public async Task Csv_output_keeps_null_and_empty_string_apart()
     {
         await using var host = await CreateAsync();

@@ -103,10 +103,25 @@ public sealed class IndexFromSqlTests
         Assert.Equal(200 - refusals.Count, (await client.JsonAsync("/v1/vectors/indexes/mixed")).GetProperty("count").GetInt32());
     }
 
+    [Fact]
+    public async Task A_repeated_column_name_makes_the_first_the_id_and_the_next_metadata_as_a_subquery_names_them()
+    {
+        using var folder = new TempFolder();
+        await using var host = new LakehouseFactory();
+        var client = await WithEmbeddingsAsync(host, folder);
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "mixed", dim = 4, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        var result = await FromSqlAsync(client, "mixed", "SELECT doc_id AS id, embedding AS vector, 'other ' || doc_id AS id, year, year + 1 AS YEAR FROM docs ORDER BY doc_id LIMIT 5");
+        Assert.Equal(5, result.GetProperty("added").GetInt64());
+        var first = (await client.SqlOkAsync("SELECT doc_id, year FROM docs ORDER BY doc_id LIMIT 1")).GetProperty("rows")[0];
+        var id = first[0].GetString()!;
+        var metadata = (await client.JsonAsync($"/v1/vectors/indexes/mixed/items/{id}")).GetProperty("metadata");
+        Assert.Equal("other " + id, metadata.GetProperty("id_1").GetString());
+        Assert.Equal(first[1].GetInt64(), metadata.GetProperty("year").GetInt64());
+        Assert.Equal(first[1].GetInt64() + 1, metadata.GetProperty("YEAR_1").GetInt64());
+    }
+
     [Theory]
     [InlineData("mixed", "SELECT doc_id AS id FROM docs", HttpStatusCode.BadRequest, "\"vector\" column")]
-    [InlineData("mixed", "SELECT doc_id AS id, embedding AS vector, doc_id || 'x' AS id FROM docs", HttpStatusCode.BadRequest, "two columns named \"id\"")]
-    [InlineData("mixed", "SELECT doc_id AS id, embedding AS vector, 1 AS year, 2 AS year FROM docs", HttpStatusCode.BadRequest, "two columns named \"year\"")]
     [InlineData("mixed", "SELECT nothing FROM nowhere", HttpStatusCode.BadRequest, "nowhere")]
     [InlineData("mixed", "", HttpStatusCode.BadRequest, "sql is required")]
     [InlineData("absent", "SELECT doc_id AS id, embedding AS vector FROM docs", HttpStatusCode.NotFound, "absent")]
