@@ -25,11 +25,11 @@ internal static class VectorSearchSql
 
     public static void Register(DuckDBConnection connection, IVectorService vectors)
     {
-        connection.RegisterScalarFunction<string?, string?, long?, string?, string>(Function, (index, vector, k, options) => SearchAsJson(vectors, index, vector, k, options));
+        connection.RegisterScalarFunction<string?, string?, string?, string?, string>(Function, (index, vector, k, options) => SearchAsJson(vectors, index, vector, k, options));
         using var command = connection.CreateCommand();
         command.CommandText = $$"""
             CREATE MACRO vector_search(index_name, query_vector, k, ef := NULL, filter := NULL) AS TABLE
-            SELECT unnest(from_json({{Function}}(index_name, CAST(query_vector AS VARCHAR), k, CAST(json_object('ef', ef, 'filter', filter) AS VARCHAR)),
+            SELECT unnest(from_json({{Function}}(index_name, CAST(query_vector AS VARCHAR), CAST(k AS VARCHAR), CAST(json_object('ef', ef, 'filter', filter) AS VARCHAR)),
                 '[{"id":"VARCHAR","distance":"FLOAT","metadata":"JSON"}]'), recursive := true)
             """;
         command.ExecuteNonQuery();
@@ -37,8 +37,17 @@ internal static class VectorSearchSql
     }
 
     /// <summary>The macro's search: the hits as a JSON array; a ProblemException's message becomes the query's error.</summary>
-    static string SearchAsJson(IVectorService vectors, string? index, string? vectorText, long? k, string? options)
+    static string SearchAsJson(IVectorService vectors, string? index, string? vectorText, string? kText, string? options)
     {
+        // k arrives as its text, so that a k of another type (2.5, 'ten') is this function's 400 naming
+        // k, not DuckDB's binder error naming an internal function.
+        long? k = null;
+        if (kText is not null)
+        {
+            k = long.TryParse(kText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole)
+                ? whole
+                : throw ProblemException.BadRequest($"vector_search: k must be a whole number from 1 to {SearchRequest.MaxK}, not {Shorten(kText)}.");
+        }
         long? ef = null;
         string? filter = null;
         if (options is not null)

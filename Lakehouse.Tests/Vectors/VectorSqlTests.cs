@@ -124,6 +124,8 @@ public sealed class VectorSqlTests
         ("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0] WHERE false), 3)", "vector_search: the vector is NULL"),
         ("SELECT * FROM vector_search(NULL, [1, 0, 0, 0], 3)", "vector_search: the index name is NULL"),
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], NULL)", "vector_search: k is NULL"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 2.5)", "vector_search: k must be a whole number from 1 to 1000, not 2.5"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 'ten')", "vector_search: k must be a whole number from 1 to 1000, not ten"),
     ];
 
     [Fact]
