@@ -124,7 +124,7 @@ public static class VectorSqlBench
         var (literal, selectOneAgain) = await Timing.PairedMediansAsync(turns,
             () => Timing.SqlAsync(http, $"SELECT len({NextLiteral()})"), () => Timing.SqlAsync(http, "SELECT 1"), warmUps: 20);
         Report.Figure(Workload, "literal_128_numbers_ms", literal, "select_1_ms", selectOneAgain, lowerIsBetter: true);
-        await FilteredAgainstSqlAsync(http, literals, turns);
+        await FilteredAgainstSqlAsync(http, queries, literals, turns);
     }
 
     /// <summary>
@@ -134,11 +134,11 @@ public static class VectorSqlBench
     /// array_distance), timed in turns, each request with the next vector and bucket. Checks first
     /// that both give the same ids.
     /// </summary>
-    static async Task FilteredAgainstSqlAsync(HttpClient http, string[] literals, int turns)
+    static async Task FilteredAgainstSqlAsync(HttpClient http, float[][] queries, string[] literals, int turns)
     {
         object Search(int turn) => new
         {
-            vector = JsonDocument.Parse(literals[turn % literals.Length]).RootElement,
+            vector = queries[turn % queries.Length],
             k = 10,
             filter = new { must = new[] { new { key = "bucket", match = new { value = turn % 100 } } } },
         };

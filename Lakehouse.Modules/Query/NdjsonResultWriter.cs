@@ -26,7 +26,7 @@ internal sealed class NdjsonResultWriter : ResultWriter
     /// names, ignoring case) gains the first free suffix _1, _2, …, as DuckDB names the columns of
     /// <c>SELECT * FROM (…)</c>: a, a_1, a_2, A_3.
     /// </summary>
-    internal static string[] UniqueNames(ResultColumn[] columns)
+    static string[] UniqueNames(ResultColumn[] columns)
     {
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var names = new string[columns.Length];
