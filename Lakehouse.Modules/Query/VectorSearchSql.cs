@@ -39,21 +39,18 @@ internal static class VectorSearchSql
     /// <summary>The macro's search: the hits as a JSON array; a ProblemException's message becomes the query's error.</summary>
     static string SearchAsJson(IVectorService vectors, string? index, string? vectorText, string? kText, string? options)
     {
-        // k arrives as its text, so that a k of another type (2.5, 'ten') is this function's 400 naming
-        // k, not DuckDB's binder error naming an internal function.
-        long? k = null;
-        if (kText is not null)
-        {
-            k = long.TryParse(kText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole)
-                ? whole
-                : throw ProblemException.BadRequest($"vector_search: k must be a whole number from 1 to {SearchRequest.MaxK}, not {Shorten(kText)}.");
-        }
+        // k arrives as its text, and ef as JSON, so that one of another type (2.5, 'ten') is this function's
+        // 400 naming it, not DuckDB's binder error naming an internal function, nor ignored.
+        long? k = kText is null ? null : WholeNumber("k", kText, SearchRequest.MaxK);
         long? ef = null;
         string? filter = null;
         if (options is not null)
         {
             using var parsed = JsonDocument.Parse(options);
-            if (parsed.RootElement.TryGetProperty("ef", out var efValue) && efValue.ValueKind == JsonValueKind.Number) ef = efValue.TryGetInt64(out var e) ? e : 0;
+            if (parsed.RootElement.TryGetProperty("ef", out var efValue) && efValue.ValueKind != JsonValueKind.Null)
+            {
+                ef = WholeNumber("ef", efValue.ValueKind == JsonValueKind.String ? efValue.GetString()! : efValue.GetRawText(), SearchRequest.MaxEf);
+            }
             // The filter's text arrives as a JSON string (a JSON-typed value, as itself).
             if (parsed.RootElement.TryGetProperty("filter", out var filterValue) && filterValue.ValueKind != JsonValueKind.Null)
             {
@@ -78,6 +75,7 @@ internal static class VectorSearchSql
         if (vectorText is null) throw ProblemException.BadRequest("vector_search: the vector is NULL.");
         if (k is not { } wanted) throw ProblemException.BadRequest("vector_search: k is NULL.");
         if (wanted is < 1 or > SearchRequest.MaxK) throw ProblemException.BadRequest($"vector_search: k must be from 1 to {SearchRequest.MaxK}, not {wanted}.");
+        if (ef is < 1 or > SearchRequest.MaxEf) throw ProblemException.BadRequest($"vector_search: ef must be from 1 to {SearchRequest.MaxEf}, not {ef}.");
         JsonElement? filterElement = null;
         if (filter is not null)
         {
@@ -91,11 +89,10 @@ internal static class VectorSearchSql
                 throw ProblemException.BadRequest($"vector_search: filter is not JSON ({e.Message}).");
             }
         }
-        var efValue = ef is null ? (int?)null : ef is < int.MinValue or > int.MaxValue ? 0 : (int)ef;
         var vector = ParseVector(vectorText);
         try
         {
-            return vectors.Search(index, new SearchRequest(vector, (int)wanted, efValue, filterElement)).Results;
+            return vectors.Search(index, new SearchRequest(vector, (int)wanted, (int?)ef, filterElement)).Results;
         }
         catch (ProblemException e)
         {
@@ -123,6 +120,12 @@ internal static class VectorSearchSql
         }
         return [.. values];
     }
+
+    /// <summary>A whole-number argument from its text; anything else is a 400 naming it and its bounds.</summary>
+    static long WholeNumber(string name, string text, int max) =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole)
+            ? whole
+            : throw ProblemException.BadRequest($"vector_search: {name} must be a whole number from 1 to {max}, not {Shorten(text)}.");
 
     static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "…";
 }

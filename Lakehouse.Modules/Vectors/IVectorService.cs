@@ -56,6 +56,9 @@ public sealed record SearchRequest(float[]? Vector, int? K, int? Ef, JsonElement
 {
     /// <summary>The most results one search returns.</summary>
     public const int MaxK = 1000;
+
+    /// <summary>The widest beam one search may ask for.</summary>
+    public const int MaxEf = 10_000;
 }
 
 public sealed record SearchHit(string Id, float Distance, JsonElement? Metadata);

@@ -209,7 +209,7 @@ internal sealed class VectorService(VectorStorage storage, LakehouseConfig confi
         var index = Find(name).Index;
         var k = request.K ?? 10;
         if (k is < 1 or > SearchRequest.MaxK) throw ProblemException.BadRequest($"k must be from 1 to {SearchRequest.MaxK}, not {k}.");
-        if (request.Ef is < 1 or > 10_000) throw ProblemException.BadRequest("ef must be from 1 to 10000.");
+        if (request.Ef is < 1 or > SearchRequest.MaxEf) throw ProblemException.BadRequest($"ef must be from 1 to {SearchRequest.MaxEf}, not {request.Ef}.");
         var query = CheckVector(request.Vector, index.Params, "vector");
         var clock = Stopwatch.StartNew();
         var filter = request.Filter is { ValueKind: not JsonValueKind.Null } json ? VectorFilter.Parse(json) : null;

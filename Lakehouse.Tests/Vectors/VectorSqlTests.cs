@@ -126,6 +126,10 @@ public sealed class VectorSqlTests
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], NULL)", "vector_search: k is NULL"),
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 2.5)", "vector_search: k must be a whole number from 1 to 1000, not 2.5"),
         ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 'ten')", "vector_search: k must be a whole number from 1 to 1000, not ten"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, ef := 0)", "vector_search: ef must be from 1 to 10000, not 0"),
+        ("SELECT * FROM vector_search('docs', (SELECT [1, 0, 0, 0]), 3, ef := 20000)", "vector_search: ef must be from 1 to 10000, not 20000"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, ef := 'wide')", "vector_search: ef must be a whole number from 1 to 10000, not wide"),
+        ("SELECT * FROM vector_search('docs', [1, 0, 0, 0], 3, ef := 2.5)", "vector_search: ef must be a whole number from 1 to 10000, not 2.5"),
     ];
 
     [Fact]
