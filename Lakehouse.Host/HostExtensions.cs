@@ -44,6 +44,9 @@ internal static class HostExtensions
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.DictionaryKeyPolicy = null;
+            // A field no endpoint reads is a 400 naming it, not ignored: a misspelled "filters" would
+            // otherwise search unfiltered, and "maxrows" return every row.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = NameWhatWasWrong);
         // Query results travel compressed to clients that ask (Accept-Encoding: gzip): 100,000 rows of

@@ -17,7 +17,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         var (status, title, detail) = exception switch
         {
             ProblemException p => (p.Status, p.Title, p.Message),
-            BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, "Bad request", $"The body is not the JSON this endpoint takes: {json.Message}"),
+            BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, "Bad request", BodyBindingError.Describe(json)),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
         };

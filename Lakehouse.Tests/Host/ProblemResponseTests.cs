@@ -17,8 +17,37 @@ public sealed class ProblemResponseTests
     {
         await using var host = new LakehouseFactory();
         var response = await host.CreateClient().PostAsync("/v1/sql", new StringContent(body, Encoding.UTF8, "application/json"), Cancel);
-        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, detail);
+        Assert.DoesNotContain("Lakehouse.", await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, detail), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_field_no_endpoint_reads_is_a_400_naming_it_and_changes_nothing()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        (await client.PostAsync("/v1/vectors/indexes", Json("{\"name\":\"v\",\"dim\":2,\"metric\":\"l2\"}"), Cancel)).EnsureSuccessStatusCode();
+        // Each a misspelling that, ignored, would have answered wider or stored less than asked.
+        (string Method, string Path, string Body, string Field)[] misspelled =
+        [
+            ("POST", "/v1/vectors/indexes/v/search", "{\"vector\":[1,0],\"k\":1,\"filters\":{\"must\":[]}}", "filters"),
+            ("POST", "/v1/vectors/indexes/v/items", "{\"items\":[{\"id\":\"a\",\"vector\":[1,0]},{\"id\":\"b\",\"vector\":[0,1],\"meta\":{}}]}", "meta"),
+            ("POST", "/v1/vectors/indexes", "{\"name\":\"w\",\"dim\":2,\"metrics\":\"dot\"}", "metrics"),
+            ("POST", "/v1/vectors/indexes/v/items:from-sql", "{\"query\":\"SELECT 1\"}", "query"),
+            ("POST", "/v1/sql", "{\"sql\":\"SELECT 1\",\"maxrows\":1}", "maxrows"),
+            ("PUT", "/v1/catalog/datasets/d", "{\"file\":[\"x.parquet\"]}", "file"),
+        ];
+        foreach (var (method, path, body, field) in misspelled)
+        {
+            var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = Json(body) }, Cancel);
+            var detail = await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, $"field this endpoint does not take: '{field}'");
+            Assert.DoesNotContain("Lakehouse.", detail, StringComparison.Ordinal); // the API's words, not .NET's type names
+        }
+        Assert.Equal(0, (await client.JsonAsync("/v1/vectors/indexes/v")).GetProperty("count").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/vectors/indexes/w", Cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/catalog/datasets/d", Cancel)).StatusCode);
+    }
+
+    static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task A_body_that_is_not_json_is_a_415_that_says_so()
