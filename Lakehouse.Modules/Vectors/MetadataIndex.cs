@@ -112,6 +112,12 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
         /// <summary>The distinct numbers, for ranges.</summary>
         public SortedSet<double> NumberOrder { get; } = [];
 
+        /// <summary>The slots holding text that is a date-time, by its instant (UTC ticks): "2024-01-31" and "2024-01-31T00:00:00Z" are one.</summary>
+        public Dictionary<long, Holders> DateTimes { get; } = [];
+
+        /// <summary>The distinct instants, for ranges over date-times.</summary>
+        public SortedSet<long> DateTimeOrder { get; } = [];
+
         public Holders True { get; private set; } = Holders.None;
 
         public Holders False { get; private set; } = Holders.None;
@@ -121,7 +127,9 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
             switch (scalar.ValueKind)
             {
                 case JsonValueKind.String:
-                    Add(Strings, scalar.GetString()!, slot);
+                    var text = scalar.GetString()!;
+                    Add(Strings, text, slot);
+                    if (DateTimeText.TryParse(text, out var instant) && Add(DateTimes, instant, slot)) DateTimeOrder.Add(instant);
                     break;
                 case JsonValueKind.Number:
                     var number = scalar.GetDouble() + 0.0; // −0 is 0, as the filter's == has it
@@ -141,7 +149,9 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
             switch (scalar.ValueKind)
             {
                 case JsonValueKind.String:
-                    Remove(Strings, scalar.GetString()!, slot);
+                    var text = scalar.GetString()!;
+                    Remove(Strings, text, slot);
+                    if (DateTimeText.TryParse(text, out var instant) && Remove(DateTimes, instant, slot)) DateTimeOrder.Remove(instant);
                     break;
                 case JsonValueKind.Number:
                     var number = scalar.GetDouble() + 0.0;

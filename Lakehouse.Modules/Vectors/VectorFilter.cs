@@ -9,7 +9,8 @@ namespace Lakehouse.Vectors;
 /// <c>{"must": [cond…], "should": [cond…], "must_not": [cond…]}</c>. An item passes when it meets every
 /// must, none of must_not, and at least one should when should is given. A condition is
 /// <c>{"key": "genre", "match": {"value": "jazz"}}</c>, <c>{"key": …, "match": {"any": [...]}}</c>,
-/// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (keys nest by dots: "album.year"), or a
+/// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (or over date-times: <c>{"gte": "2024-01-31"}</c>;
+/// keys nest by dots: "album.year"), or a
 /// nested filter. A value that is an array meets a condition when one of its elements does.
 /// </summary>
 internal sealed class VectorFilter
@@ -101,6 +102,23 @@ internal sealed class VectorFilter
         }
     }
 
+    /// <summary>A range over date-times (<see cref="DateTimeText"/>), in UTC ticks: what Qdrant calls a datetime range.</summary>
+    sealed record DateTimeRangeTest(long? Gte, long? Gt, long? Lte, long? Lt) : Test
+    {
+        public override bool Holds(JsonElement value) =>
+            value.ValueKind == JsonValueKind.String && DateTimeText.TryParse(value.GetString()!, out var ticks) && Within(ticks);
+
+        bool Within(long x) => (Gte is null || x >= Gte) && (Gt is null || x > Gt) && (Lte is null || x <= Lte) && (Lt is null || x < Lt);
+
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values)
+        {
+            var low = Math.Max(Gte ?? long.MinValue, Gt ?? long.MinValue);
+            var high = Math.Min(Lte ?? long.MaxValue, Lt ?? long.MaxValue);
+            if (low > high) return [];
+            return values.DateTimeOrder.GetViewBetween(low, high).Where(Within).Select(x => values.DateTimes[x]);
+        }
+    }
+
     /// <summary>The filter in <paramref name="json"/>, or a 400 naming the part that is wrong ("filter.must[1].range").</summary>
     public static VectorFilter Parse(JsonElement json, string where = "filter")
     {
@@ -156,19 +174,34 @@ internal sealed class VectorFilter
         throw Bad(where, "must be {\"value\": …} or {\"any\": […]}");
     }
 
-    static RangeTest Range(JsonElement range, string where)
+    /// <summary>A range over numbers, or over date-times when its bounds are text: one kind, never both.</summary>
+    static Test Range(JsonElement range, string where)
     {
         if (range.ValueKind != JsonValueKind.Object) throw Bad(where, "must be an object of gte, gt, lte and/or lt");
-        double? Bound(string name) => range.TryGetProperty(name, out var bound)
-            ? bound.ValueKind == JsonValueKind.Number ? bound.GetDouble() : throw Bad($"{where}.{name}", "must be a number")
-            : null;
         foreach (var property in range.EnumerateObject())
         {
             if (property.Name is not ("gte" or "gt" or "lte" or "lt")) throw Bad($"{where}.{property.Name}", "is not a bound (gte, gt, lte, lt)");
+            if (property.Value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
+            {
+                throw Bad($"{where}.{property.Name}", "must be a number, or a date-time such as \"2024-01-31\" or \"2024-01-31T10:14:31Z\"");
+            }
         }
-        var (gte, gt, lte, lt) = (Bound("gte"), Bound("gt"), Bound("lte"), Bound("lt"));
-        if (gte is null && gt is null && lte is null && lt is null) throw Bad(where, "needs at least one of gte, gt, lte, lt");
-        return new RangeTest(gte, gt, lte, lt);
+        var bounds = range.EnumerateObject().ToList();
+        if (bounds.Count == 0) throw Bad(where, "needs at least one of gte, gt, lte, lt");
+        if (bounds.All(b => b.Value.ValueKind == JsonValueKind.Number))
+        {
+            double? Number(string name) => range.TryGetProperty(name, out var bound) ? bound.GetDouble() : null;
+            return new RangeTest(Number("gte"), Number("gt"), Number("lte"), Number("lt"));
+        }
+        if (bounds.Any(b => b.Value.ValueKind == JsonValueKind.Number)) throw Bad(where, "mixes numbers and date-times; its bounds must be one or the other");
+        long? Instant(string name)
+        {
+            if (!range.TryGetProperty(name, out var bound)) return null;
+            return DateTimeText.TryParse(bound.GetString()!, out var ticks)
+                ? ticks
+                : throw Bad($"{where}.{name}", $"must be a date-time such as \"2024-01-31\" or \"2024-01-31T10:14:31Z\", not {JsonSerializer.Serialize(bound.GetString())}");
+        }
+        return new DateTimeRangeTest(Instant("gte"), Instant("gt"), Instant("lte"), Instant("lt"));
     }
 
     static bool IsScalar(JsonElement value) => value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;

@@ -229,7 +229,9 @@ public sealed class FilteredSearchTests
     [InlineData("""{"should":[{"key":"a","match":{"value":"x"},"range":{"gt":1}}]}""", "filter.should[0] needs exactly one of match and range")]
     [InlineData("""{"must":[{"match":{"value":"x"}}]}""", "filter.must[0] needs a key")]
     [InlineData("""{"must_not":[{"key":"a","match":{"any":[{"x":1}]}}]}""", "filter.must_not[0].match.any must be an array of strings")]
-    [InlineData("""{"must":[{"must":[{"key":"y","range":{"gte":"1990"}}]}]}""", "filter.must[0].must[0].range.gte must be a number")]
+    [InlineData("""{"must":[{"must":[{"key":"y","range":{"gte":"1990"}}]}]}""", "filter.must[0].must[0].range.gte must be a date-time such as \"2024-01-31\" or \"2024-01-31T10:14:31Z\", not \"1990\"")]
+    [InlineData("""{"must":[{"key":"y","range":{"gte":true}}]}""", "filter.must[0].range.gte must be a number, or a date-time")]
+    [InlineData("""{"must":[{"key":"y","range":{"gte":1990,"lt":"2024-01-31"}}]}""", "filter.must[0].range mixes numbers and date-times")]
     [InlineData("""[1]""", "filter must be an object")]
     public async Task A_malformed_filter_is_a_400_naming_the_part(string filter, string message)
     {

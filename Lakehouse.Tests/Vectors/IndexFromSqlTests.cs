@@ -120,6 +120,44 @@ public sealed class IndexFromSqlTests
         Assert.Equal(first[1].GetInt64() + 1, metadata.GetProperty("YEAR_1").GetInt64());
     }
 
+    [Fact]
+    public async Task Dates_and_timestamps_a_query_gave_metadata_are_filtered_by_ranges_over_date_times_as_SQL_compares_them()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "events", dim = 2, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        // A DATE a day apart and a TIMESTAMPTZ seven hours apart: metadata "2020-01-01" and "2020-01-01T07:00:00Z".
+        const string Source = """
+            SELECT 'e' || i AS id, [sin(i), cos(i)]::FLOAT[] AS vector, DATE '2020-01-01' + i::INTEGER AS published,
+                   TIMESTAMPTZ '2020-01-01 00:00:00+00' + to_hours(i * 7) AS seen
+            FROM range(300) t(i)
+            """;
+        Assert.Equal(300, (await FromSqlAsync(client, "events", Source)).GetProperty("added").GetInt64());
+        (object Filter, string Where)[] cases =
+        [
+            (new { must = new[] { new { key = "published", range = new { gte = "2020-03-01", lt = "2020-04-01T00:00:00Z" } } } },
+                "published >= DATE '2020-03-01' AND published < DATE '2020-04-01'"),
+            (new { must = new[] { new { key = "seen", range = new { gt = "2020-01-10T12:00:00+02:00", lte = "2020-02-01" } } } },
+                "seen > TIMESTAMPTZ '2020-01-10 12:00:00+02' AND seen <= TIMESTAMPTZ '2020-02-01 00:00:00+00'"),
+            (new { must_not = new[] { new { key = "seen", range = new { lt = "2020-03-15 06:00:00" } } } }, "NOT seen < TIMESTAMPTZ '2020-03-15 06:00:00+00'"),
+        ];
+        foreach (var (filter, where) in cases)
+        {
+            var expected = (await client.SqlOkAsync($"SELECT id FROM ({Source}) WHERE {where} ORDER BY id")).GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()!).ToList();
+            Assert.InRange(expected.Count, 10, 290); // each case passes some items and leaves some
+            var text = JsonSerializer.Serialize(filter);
+            var listed = await client.JsonAsync($"/v1/vectors/indexes/events/items?limit=1000&filter={Uri.EscapeDataString(text)}");
+            Assert.Equal(expected, listed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!));
+            // Searches too, over REST and in SQL alike.
+            var found = await (await client.PostAsJsonAsync("/v1/vectors/indexes/events/search", new { vector = new[] { 0.3f, 0.9f }, k = 10, filter }, Cancel)).Content.ReadFromJsonAsync<JsonElement>(Cancel);
+            var ids = found.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(10, ids.Count);
+            Assert.All(ids, id => Assert.Contains(id, expected));
+            var sql = await client.SqlOkAsync($"SELECT id FROM vector_search('events', [0.3, 0.9], 10, filter := '{text}') ORDER BY distance");
+            Assert.Equal(ids, sql.GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()!));
+        }
+    }
+
     [Theory]
     [InlineData("mixed", "SELECT doc_id AS id FROM docs", HttpStatusCode.BadRequest, "\"vector\" column")]
     [InlineData("mixed", "SELECT nothing FROM nowhere", HttpStatusCode.BadRequest, "nowhere")]

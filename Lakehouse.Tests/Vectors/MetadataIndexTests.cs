@@ -8,16 +8,19 @@ namespace Lakehouse.Tests.Vectors;
 
 /// <summary>
 /// The metadata index answers a filter exactly as judging each item's metadata does: random metadata
-/// (nested objects, arrays, repeated names, dotted and empty names, every kind of value) under random
-/// filters, through inserts, metadata changes, deletes and slot reuse, with keys indexed before and
-/// after the writes that touch them.
+/// (nested objects, arrays, repeated names, dotted and empty names, every kind of value, dates written
+/// several ways) under random filters (ranges over numbers and over date-times), through inserts,
+/// metadata changes, deletes and slot reuse, with keys indexed before and after the writes that touch them.
 /// </summary>
 public sealed class MetadataIndexTests
 {
     static readonly string[] Names = ["a", "b", "c", "a.b", ""];
     static readonly string[] Paths = ["a", "b", "c", "a.b", "b.c", "a.a", "c.b.a"];
     static readonly string[] Numbers = ["-1", "0", "-0.0", "1", "1.5", "2", "1e400", "3"];
-    static readonly string[] Strings = ["\"x\"", "\"y\"", "\"1\"", "\"\""];
+    static readonly string[] Strings = ["\"x\"", "\"y\"", "\"1\"", "\"\"", "\"2024-01-31\"", "\"2024-01-31T00:00:00Z\"", "\"2024-01-31T01:30:00+02:00\"", "\"2024-02-01 12:00:00\"", "\"2024-02-30\""];
+
+    /// <summary>Bounds of ranges over date-times: the same instants as some of <see cref="Strings"/>, written otherwise, and between them.</summary>
+    static readonly string[] DateTimes = ["\"2024-01-30T23:30:00Z\"", "\"2024-01-31\"", "\"2024-01-31 00:00:00+00\"", "\"2024-01-31T12:00:00\"", "\"2024-02-01T13:00:00+01:00\"", "\"2024-02-02\""];
 
     static string Scalar(Random random) => random.Next(4) switch
     {
@@ -50,7 +53,10 @@ public sealed class MetadataIndexTests
             var values = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => Scalar(random)).Where(v => v != "null" && v != "1e400").DefaultIfEmpty("1").ToList();
             return random.Next(2) == 0 ? $$$"""{"key":{{{key}}},"match":{"value":{{{values[0]}}}}}""" : $$$"""{"key":{{{key}}},"match":{"any":[{{{string.Join(',', values)}}}]}}""";
         }
-        var bounds = new[] { "gte", "gt", "lte", "lt" }.Where(_ => random.Next(2) == 0).Select(b => $"\"{b}\":{(random.Next(9) - 2) / 2.0}").DefaultIfEmpty("\"gt\":0");
+        var overDateTimes = random.Next(3) == 0;
+        var bounds = new[] { "gte", "gt", "lte", "lt" }.Where(_ => random.Next(2) == 0)
+            .Select(b => $"\"{b}\":{(overDateTimes ? DateTimes[random.Next(DateTimes.Length)] : (random.Next(9) - 2) / 2.0)}")
+            .DefaultIfEmpty(overDateTimes ? "\"gt\":\"2024-01-01\"" : "\"gt\":0");
         return $$$"""{"key":{{{key}}},"range":{{{{string.Join(',', bounds)}}}}}""";
     }
 
