@@ -132,10 +132,11 @@ public static class VectorsBench
             return VectorFilter.Parse(json.RootElement);
         }).ToArray();
         var metadata = data.Select((_, i) => $"{{\"bucket\":{i % 100}}}").ToArray();
+        var ids = data.Select((_, i) => $"v{i}").ToArray();
         var next = 0;
         var nextBrute = 0;
         string[] BruteForce(float[] query, VectorFilter filter) =>
-            [.. Enumerable.Range(0, data.Length).Where(i => filter.Holds(metadata[i])).OrderBy(i => Distances.SquaredL2(query, data[i])).Take(10).Select(i => $"v{i}")];
+            [.. Enumerable.Range(0, data.Length).Where(i => filter.Holds(ids[i], metadata[i])).OrderBy(i => Distances.SquaredL2(query, data[i])).Take(10).Select(i => $"v{i}")];
         for (var q = 0; q < 20; q++)
         {
             var filter = filters[(q * 37) % 100];

@@ -16,7 +16,7 @@ internal sealed record PassingSlots(long Sequence, BitArray Set, int[] List);
 /// becomes visible, so a search that sees a sequence finds its changes here; when the changes since a
 /// set are no longer all remembered, the set is built again.
 /// </summary>
-internal sealed class PassingSets(MetadataIndex index)
+internal sealed class PassingSets(MetadataIndex index, Func<string, int> slotOf)
 {
     const int CachedFilters = 16;
     const int RememberedChanges = 256;
@@ -43,7 +43,7 @@ internal sealed class PassingSets(MetadataIndex index)
     /// <summary>The slots <paramref name="filter"/> passes among the first <paramref name="slots"/>, as of change <paramref name="sequence"/>.</summary>
     public PassingSlots For(VectorFilter filter, long sequence, string?[] ids, string?[] metadata, int slots)
     {
-        bool Passes(int slot) => ids[slot] is not null && filter.Holds(metadata[slot]);
+        bool Passes(int slot) => ids[slot] is { } id && filter.Holds(id, metadata[slot]);
         if (_sets.TryGetValue(filter.Text, out var cached))
         {
             if (cached.Sequence == sequence) return cached;
@@ -55,7 +55,7 @@ internal sealed class PassingSets(MetadataIndex index)
                 return _sets[filter.Text] = new PassingSlots(sequence, set, Listed(set));
             }
         }
-        var built = index.Read(filter.Keys(), key => filter.Passing(new VectorFilter.Slots(key, () => Live(ids, slots), slots)));
+        var built = index.Read(filter.Keys(), key => filter.Passing(new VectorFilter.Slots(key, () => Live(ids, slots), slots, slotOf)));
         Interlocked.Increment(ref _fullBuilds);
         if (_sets.Count >= CachedFilters) _sets.Clear();
         return _sets[filter.Text] = new PassingSlots(sequence, built, Listed(built));

@@ -10,8 +10,8 @@ namespace Lakehouse.Vectors;
 /// must, none of must_not, and at least one should when should is given. A condition is
 /// <c>{"key": "genre", "match": {"value": "jazz"}}</c>, <c>{"key": …, "match": {"any": [...]}}</c>,
 /// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (or over date-times: <c>{"gte": "2024-01-31"}</c>;
-/// keys nest by dots: "album.year"), or a
-/// nested filter. A value that is an array meets a condition when one of its elements does.
+/// keys nest by dots: "album.year"), <c>{"has_id": ["a", "b"]}</c>, or a nested filter. A value that
+/// is an array meets a condition when one of its elements does.
 /// </summary>
 internal sealed class VectorFilter
 {
@@ -22,7 +22,7 @@ internal sealed class VectorFilter
 
     abstract record Condition
     {
-        public abstract bool Holds(JsonElement metadata);
+        public abstract bool Holds(string id, JsonElement metadata);
 
         /// <summary>The slots below <see cref="Slots.Count"/> that meet the condition, from the metadata index.</summary>
         public abstract BitArray Passing(Slots slots);
@@ -30,21 +30,39 @@ internal sealed class VectorFilter
         public abstract IEnumerable<string> Keys();
     }
 
-    /// <summary>What evaluating over the metadata index needs: a key's values, every live slot, and how many slots there are.</summary>
-    internal sealed record Slots(Func<string, MetadataIndex.KeyValues> Key, Func<BitArray> Live, int Count);
+    /// <summary>What evaluating over the metadata index needs: a key's values, every live slot, how many slots there are, and an id's slot (−1: none).</summary>
+    internal sealed record Slots(Func<string, MetadataIndex.KeyValues> Key, Func<BitArray> Live, int Count, Func<string, int> SlotOf);
 
     sealed record Nested(VectorFilter Filter) : Condition
     {
-        public override bool Holds(JsonElement metadata) => Filter.Holds(metadata);
+        public override bool Holds(string id, JsonElement metadata) => Filter.Holds(id, metadata);
 
         public override BitArray Passing(Slots slots) => Filter.Passing(slots);
 
         public override IEnumerable<string> Keys() => Filter.Keys();
     }
 
+    /// <summary>Qdrant's <c>{"has_id": [...]}</c>: the items of these ids, whatever their metadata.</summary>
+    sealed record HasId(IReadOnlySet<string> Ids) : Condition
+    {
+        public override bool Holds(string id, JsonElement metadata) => Ids.Contains(id);
+
+        public override BitArray Passing(Slots slots)
+        {
+            var passing = new BitArray(slots.Count);
+            foreach (var id in Ids)
+            {
+                if (slots.SlotOf(id) is var slot && slot >= 0 && slot < slots.Count) passing[slot] = true;
+            }
+            return passing;
+        }
+
+        public override IEnumerable<string> Keys() => [];
+    }
+
     sealed record Field(string[] Path, Test Test) : Condition
     {
-        public override bool Holds(JsonElement metadata)
+        public override bool Holds(string id, JsonElement metadata)
         {
             var value = metadata;
             foreach (var part in Path)
@@ -147,9 +165,10 @@ internal sealed class VectorFilter
         {
             return new Nested(Parse(condition, where));
         }
+        if (condition.TryGetProperty("has_id", out _)) return IdsOf(condition, where);
         if (!condition.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String || key.GetString() is not { Length: > 0 } path)
         {
-            throw Bad(where, "needs a key (a metadata field, nested by dots) with match or range, or must/should/must_not");
+            throw Bad(where, "needs a key (a metadata field, nested by dots) with match or range, has_id, or must/should/must_not");
         }
         var parts = path.Split('.');
         if (parts.Any(p => p.Length == 0)) throw Bad($"{where}.key", $"'{path}' has an empty part");
@@ -157,6 +176,28 @@ internal sealed class VectorFilter
         var hasRange = condition.TryGetProperty("range", out var range);
         if (hasMatch == hasRange) throw Bad(where, "needs exactly one of match and range");
         return new Field(parts, hasMatch ? Match(match, $"{where}.match") : Range(range, $"{where}.range"));
+    }
+
+    /// <summary>The ids of a has_id condition: strings, or whole numbers taken as their text (as items:from-sql takes a number id).</summary>
+    static HasId IdsOf(JsonElement condition, string where)
+    {
+        if (condition.EnumerateObject().Count() > 1) throw Bad(where, "has has_id and more; has_id stands alone");
+        var ids = condition.GetProperty("has_id");
+        where += ".has_id";
+        if (ids.ValueKind != JsonValueKind.Array) throw Bad(where, "must be an array of ids");
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        var i = 0;
+        foreach (var id in ids.EnumerateArray())
+        {
+            set.Add(id.ValueKind switch
+            {
+                JsonValueKind.String => id.GetString()!,
+                JsonValueKind.Number when id.TryGetInt64(out var whole) => whole.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw Bad($"{where}[{i}]", "must be an id: a string or a whole number"),
+            });
+            i++;
+        }
+        return new HasId(set);
     }
 
     static MatchTest Match(JsonElement match, string where)
@@ -216,8 +257,8 @@ internal sealed class VectorFilter
 
     static ProblemException Bad(string where, string problem) => ProblemException.BadRequest($"{where} {problem}.");
 
-    public bool Holds(JsonElement metadata) =>
-        _must.All(c => c.Holds(metadata)) && !_mustNot.Any(c => c.Holds(metadata)) && (_should.Count == 0 || _should.Any(c => c.Holds(metadata)));
+    public bool Holds(string id, JsonElement metadata) =>
+        _must.All(c => c.Holds(id, metadata)) && !_mustNot.Any(c => c.Holds(id, metadata)) && (_should.Count == 0 || _should.Any(c => c.Holds(id, metadata)));
 
     /// <summary>Every key path the filter names, nested filters' included.</summary>
     public IEnumerable<string> Keys() => _must.Concat(_should).Concat(_mustNot).SelectMany(c => c.Keys());
@@ -237,11 +278,11 @@ internal sealed class VectorFilter
         return passing;
     }
 
-    /// <summary>Whether an item with this metadata text (null: none) passes; an item without metadata meets no condition.</summary>
-    public bool Holds(string? metadata)
+    /// <summary>Whether the item <paramref name="id"/> with this metadata text (null: none) passes; an item without metadata meets no condition on a key.</summary>
+    public bool Holds(string id, string? metadata)
     {
-        if (metadata is null) return Holds(default(JsonElement));
+        if (metadata is null) return Holds(id, default(JsonElement));
         using var document = JsonDocument.Parse(metadata);
-        return Holds(document.RootElement);
+        return Holds(id, document.RootElement);
     }
 }

@@ -37,7 +37,7 @@ internal sealed class VectorIndex
         Incarnation = incarnation ?? Guid.NewGuid().ToString("N");
         Graph = new HnswGraph(parameters.Dim, parameters.Metric, parameters.M, parameters.EfConstruction);
         MetadataIndex = new MetadataIndex(() => _metadata);
-        PassingSets = new PassingSets(MetadataIndex);
+        PassingSets = new PassingSets(MetadataIndex, SlotOf);
     }
 
     public IndexParams Params { get; }
@@ -201,6 +201,12 @@ internal sealed class VectorIndex
         return true;
     }
 
+    /// <summary>The slot holding <paramref name="id"/>, or −1.</summary>
+    int SlotOf(string id)
+    {
+        lock (_slotsLock) return _slots.TryGetValue(id, out var slot) ? slot : -1;
+    }
+
     public (float[] Vector, string? Metadata)? Get(string id)
     {
         // Readers do not take the writer lock; a lookup racing a delete sees one state or the other.
@@ -226,7 +232,7 @@ internal sealed class VectorIndex
             var quietSince = Interlocked.Read(ref _writesEnded);
             var hits = Hits(query, k, ef, filter);
             if (Interlocked.Read(ref _writesBegun) == quietSince) return hits;
-            if (hits.RemoveAll(hit => !filter.Holds(hit.Metadata)) == 0 || attempt == 3) return hits;
+            if (hits.RemoveAll(hit => !filter.Holds(hit.Id, hit.Metadata)) == 0 || attempt == 3) return hits;
         }
     }
 
@@ -291,7 +297,7 @@ internal sealed class VectorIndex
         {
             var passing = PassingSets.For(filter, sequence, ids, metadata, slots);
             var known = Math.Min(passing.Set.Length, slots);
-            candidates = passing.List.Concat(Enumerable.Range(known, slots - known).Where(slot => filter.Holds(metadata[slot])));
+            candidates = passing.List.Concat(Enumerable.Range(known, slots - known).Where(slot => ids[slot] is { } id && filter.Holds(id, metadata[slot])));
         }
         var count = 0;
         var following = 0;
@@ -309,7 +315,7 @@ internal sealed class VectorIndex
         while (page.TryDequeue(out var item, out _)) items.Add(item);
         items.Reverse();
         var next = following > limit ? items[^1].Id : null;
-        if (filter is not null && Interlocked.Read(ref _writesBegun) != quietSince) items.RemoveAll(item => !filter.Holds(item.Metadata));
+        if (filter is not null && Interlocked.Read(ref _writesBegun) != quietSince) items.RemoveAll(item => !filter.Holds(item.Id, item.Metadata));
         return (items, count, next);
     }
 
@@ -336,7 +342,7 @@ internal sealed class VectorIndex
         var passing = PassingSets.For(filter, sequence, ids, metadata, slots);
         var known = Math.Min(passing.Set.Length, slots);
         // A slot written after the set was made (a batch racing this search) is judged on its own.
-        bool Passes(int slot) => slot < ids.Length && ids[slot] is not null && (slot < known ? passing.Set[slot] : filter.Holds(metadata[slot]));
+        bool Passes(int slot) => slot < ids.Length && ids[slot] is { } id && (slot < known ? passing.Set[slot] : filter.Holds(id, metadata[slot]));
         var selectivity = (double)passing.List.Length / Math.Max(1, Count);
         var beam = Math.Max(ef, k) * (selectivity < 0.5 ? 2 : 1);
         // Costs in distances computed: the scan measures every passing item; the graph, walking past the

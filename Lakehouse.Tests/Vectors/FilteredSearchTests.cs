@@ -233,6 +233,9 @@ public sealed class FilteredSearchTests
     [InlineData("""{"must":[{"key":"y","range":{"gte":true}}]}""", "filter.must[0].range.gte must be a number, or a date-time")]
     [InlineData("""{"must":[{"key":"y","range":{"gte":1990,"lt":"2024-01-31"}}]}""", "filter.must[0].range mixes numbers and date-times")]
     [InlineData("""[1]""", "filter must be an object")]
+    [InlineData("""{"must":[{"has_id":"a"}]}""", "filter.must[0].has_id must be an array of ids")]
+    [InlineData("""{"must":[{"has_id":["a",1.5]}]}""", "filter.must[0].has_id[1] must be an id: a string or a whole number")]
+    [InlineData("""{"should":[{"has_id":["a"],"key":"b"}]}""", "filter.should[0] has has_id and more")]
     public async Task A_malformed_filter_is_a_400_naming_the_part(string filter, string message)
     {
         await using var host = new LakehouseFactory();

@@ -9,7 +9,7 @@ namespace Lakehouse.Tests.Vectors;
 /// <summary>
 /// The metadata index answers a filter exactly as judging each item's metadata does: random metadata
 /// (nested objects, arrays, repeated names, dotted and empty names, every kind of value, dates written
-/// several ways) under random filters (ranges over numbers and over date-times), through inserts,
+/// several ways) under random filters (ranges over numbers and over date-times, has_id), through inserts,
 /// metadata changes, deletes and slot reuse, with keys indexed before and after the writes that touch them.
 /// </summary>
 public sealed class MetadataIndexTests
@@ -47,6 +47,7 @@ public sealed class MetadataIndexTests
     static string Condition(Random random, int depth)
     {
         if (depth < 2 && random.Next(5) == 0) return Filter(random, depth + 1);
+        if (random.Next(8) == 0) return $"{{\"has_id\":[{string.Join(',', Enumerable.Range(0, random.Next(4)).Select(_ => $"\"i{random.Next(130)}\""))}]}}";
         var key = JsonSerializer.Serialize(Paths[random.Next(Paths.Length)]);
         if (random.Next(2) == 0)
         {
@@ -75,7 +76,8 @@ public sealed class MetadataIndexTests
     {
         var slots = index.Graph.Count;
         BitArray Live() => new([.. index.Ids.Take(slots).Select(id => id is not null)]);
-        return index.MetadataIndex.Read(filter.Keys(), key => filter.Passing(new VectorFilter.Slots(key, Live, slots)));
+        int SlotOf(string id) => Array.IndexOf(index.Ids, id, 0, slots);
+        return index.MetadataIndex.Read(filter.Keys(), key => filter.Passing(new VectorFilter.Slots(key, Live, slots, SlotOf)));
     }
 
     static string Describe(VectorIndex index, int slot) => $"slot {slot} ({index.Ids[slot] ?? "free"}: {index.Metadata[slot] ?? "no metadata"})";
@@ -97,7 +99,7 @@ public sealed class MetadataIndexTests
             var passing = FromIndex(index, filter);
             for (var slot = 0; slot < index.Graph.Count; slot++)
             {
-                var expected = index.Ids[slot] is not null && filter.Holds(index.Metadata[slot]);
+                var expected = index.Ids[slot] is { } held && filter.Holds(held, index.Metadata[slot]);
                 Assert.True(expected == passing[slot], $"{text} on {Describe(index, slot)}: judged {expected}, indexed {passing[slot]}");
                 checks++;
             }

@@ -104,6 +104,34 @@ public sealed class VectorSqlTests
         Assert.All(expected, hit => Assert.Contains("\"red\"", hit.Metadata, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_filter_built_from_a_query_restricts_the_search_to_the_items_of_the_rows_it_picks()
+    {
+        await using var host = new LakehouseFactory();
+        var client = await SeededAsync(host);
+        // The rows of a dataset a predicate picks, as has_id: search among exactly those items, with k of them
+        // returned however few they are, where a WHERE after the search would keep only those of its top k.
+        const string Picked = "SELECT worker_id FROM workers WHERE name LIKE 'name 1%' AND worker_id <> 'w1'";
+        var ids = (await client.SqlOkAsync(Picked)).GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()!).ToList();
+        Assert.Equal(110, ids.Count); // name 10..19, 100..199
+        var vector = new[] { 1f, 0f, 0f, 0f };
+        var expected = await RestAsync(client, new { vector, k = 10, filter = new { must = new[] { new { has_id = ids } } } });
+        Assert.Equal(10, expected.Count);
+        Assert.All(expected, hit => Assert.Contains(hit.Id, ids));
+        var rows = Rows(await client.SqlOkAsync($"""
+            SELECT v.* FROM vector_search('docs', [1, 0, 0, 0], 10,
+                filter := (SELECT json_object('must', [json_object('has_id', list(worker_id))]) FROM ({Picked}))::VARCHAR) v
+            ORDER BY v.distance
+            """));
+        Assert.Equal(expected, rows);
+        // has_id with other conditions, and under must_not: the items not named.
+        var red = await RestAsync(client, new { vector, k = 300, filter = new { must = new object[] { new { has_id = ids }, new { key = "team", match = new { value = "red" } } } } });
+        Assert.Equal(ids.Count(id => int.Parse(id[1..], System.Globalization.CultureInfo.InvariantCulture) % 3 == 0), red.Count);
+        var others = await RestAsync(client, new { vector, k = 300, filter = new { must_not = new[] { new { has_id = ids } } } });
+        Assert.Equal(300 - ids.Count, others.Count);
+        Assert.DoesNotContain(others, hit => ids.Contains(hit.Id));
+    }
+
     /// <summary>Each bad call, on the table function's road (constants) and the macro's (a subquery's vector), with what its 400 must name.</summary>
     static readonly (string Sql, string Detail)[] BadCalls =
     [
