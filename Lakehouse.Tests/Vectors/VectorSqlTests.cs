@@ -105,6 +105,28 @@ public sealed class VectorSqlTests
     }
 
     [Fact]
+    public async Task A_lateral_join_searches_once_per_row_with_that_row_s_vector()
+    {
+        await using var host = new LakehouseFactory();
+        var client = await SeededAsync(host);
+        var joined = await client.SqlOkAsync("""
+            SELECT w.worker_id, v.id, v.distance
+            FROM (SELECT * FROM workers ORDER BY worker_id LIMIT 5) w,
+                 LATERAL vector_search('docs', [CAST(split_part(w.name, ' ', 2) AS INTEGER) / 300.0, 0.5, 0.25, 1.0], 3) v
+            ORDER BY w.worker_id, v.distance
+            """);
+        var rows = joined.GetProperty("rows").EnumerateArray().Select(r => (Worker: r[0].GetString()!, Id: r[1].GetString()!, Distance: r[2].GetSingle())).ToList();
+        var workers = rows.Select(r => r.Worker).Distinct().ToList();
+        Assert.Equal(5, workers.Count);
+        foreach (var worker in workers)
+        {
+            var n = int.Parse(worker[1..], System.Globalization.CultureInfo.InvariantCulture);
+            var expected = await RestAsync(client, new { vector = new[] { (float)(n / 300.0), 0.5f, 0.25f, 1f }, k = 3 });
+            Assert.Equal(expected.Select(e => (e.Id, e.Distance)), rows.Where(r => r.Worker == worker).Select(r => (r.Id, r.Distance)));
+        }
+    }
+
+    [Fact]
     public async Task A_filter_built_from_a_query_restricts_the_search_to_the_items_of_the_rows_it_picks()
     {
         await using var host = new LakehouseFactory();
