@@ -15,7 +15,8 @@ namespace Lakehouse.Vectors;
 /// <remarks>
 /// The paths mirror <see cref="VectorFilter"/>'s reading of metadata exactly: a path descends through
 /// objects only, the last of repeated property names wins, an array at the end of a path contributes
-/// its scalar elements, and a property name that is empty or holds a dot can never be named by a
+/// its scalar elements, the value as a whole says whether the key holds anything (not null, not an
+/// empty array) and whether it is null, and a property name that is empty or holds a dot can never be named by a
 /// filter, so it is not indexed.
 /// </remarks>
 /// <param name="metadata">The index's metadata by slot, as it is now: a key is built from the array writers write into, never from one a batch has since outgrown.</param>
@@ -35,8 +36,8 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
         lock (_lock)
         {
             if (_keys.Count == 0 || before == after) return;
-            Visit(before, (values, scalar) => values.Remove(slot, scalar));
-            Visit(after, (values, scalar) => values.Add(slot, scalar));
+            Visit(before, (values, value) => values.Remove(slot, value));
+            Visit(after, (values, value) => values.Add(slot, value));
         }
     }
 
@@ -58,7 +59,7 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
                 for (var slot = 0; slot < texts.Length; slot++)
                 {
                     var current = slot;
-                    if (texts[slot] is { } text) Visit(text, fresh, (values, scalar) => values.Add(current, scalar));
+                    if (texts[slot] is { } text) Visit(text, fresh, (values, value) => values.Add(current, value));
                 }
                 foreach (var (path, values) in fresh) _keys[path] = values;
                 _keyBuilds++;
@@ -85,20 +86,9 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
         {
             if (property.Name.Length == 0 || property.Name.Contains('.') || !seen.Add(property.Name)) continue;
             var path = prefix.Length == 0 ? property.Name : $"{prefix}.{property.Name}";
-            if (property.Value.ValueKind == JsonValueKind.Object)
-            {
-                Walk(property.Value, path, keys, visit);
-                continue;
-            }
-            if (!keys.TryGetValue(path, out var values)) continue;
-            if (property.Value.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var element in property.Value.EnumerateArray()) visit(values, element);
-            }
-            else
-            {
-                visit(values, property.Value);
-            }
+            // The value as a whole (an object too: it is there, for is_empty), then the keys below an object.
+            if (keys.TryGetValue(path, out var values)) visit(values, property.Value);
+            if (property.Value.ValueKind == JsonValueKind.Object) Walk(property.Value, path, keys, visit);
         }
     }
 
@@ -122,7 +112,38 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
 
         public Holders False { get; private set; } = Holders.None;
 
-        public void Add(int slot, JsonElement scalar)
+        /// <summary>The slots whose value here is something: neither null nor an empty array (is_empty passes the rest).</summary>
+        public Holders Present { get; private set; } = Holders.None;
+
+        /// <summary>The slots whose value here is null (is_null).</summary>
+        public Holders Null { get; private set; } = Holders.None;
+
+        /// <summary>A slot's value at this key: what it is as a whole, and its scalars (an array's elements).</summary>
+        public void Add(int slot, JsonElement value)
+        {
+            if (value.ValueKind == JsonValueKind.Null) Null = Null.With(slot);
+            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Present = Present.With(slot);
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                AddScalar(slot, value);
+                return;
+            }
+            foreach (var element in value.EnumerateArray()) AddScalar(slot, element);
+        }
+
+        public void Remove(int slot, JsonElement value)
+        {
+            if (value.ValueKind == JsonValueKind.Null) Null = Null.Without(slot);
+            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Present = Present.Without(slot);
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                RemoveScalar(slot, value);
+                return;
+            }
+            foreach (var element in value.EnumerateArray()) RemoveScalar(slot, element);
+        }
+
+        void AddScalar(int slot, JsonElement scalar)
         {
             switch (scalar.ValueKind)
             {
@@ -144,7 +165,7 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
             }
         }
 
-        public void Remove(int slot, JsonElement scalar)
+        void RemoveScalar(int slot, JsonElement scalar)
         {
             switch (scalar.ValueKind)
             {

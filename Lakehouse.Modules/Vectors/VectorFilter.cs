@@ -10,8 +10,9 @@ namespace Lakehouse.Vectors;
 /// must, none of must_not, and at least one should when should is given. A condition is
 /// <c>{"key": "genre", "match": {"value": "jazz"}}</c>, <c>{"key": …, "match": {"any": [...]}}</c>,
 /// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (or over date-times: <c>{"gte": "2024-01-31"}</c>;
-/// keys nest by dots: "album.year"), <c>{"has_id": ["a", "b"]}</c>, or a nested filter. A value that
-/// is an array meets a condition when one of its elements does.
+/// keys nest by dots: "album.year"), <c>{"key": …, "match": {"except": [...]}}</c>, <c>{"has_id": ["a", "b"]}</c>,
+/// <c>{"is_empty": {"key": …}}</c>, <c>{"is_null": {"key": …}}</c>, or a nested filter. A value that is an
+/// array meets a match or range when one of its elements does.
 /// </summary>
 internal sealed class VectorFilter
 {
@@ -60,15 +61,53 @@ internal sealed class VectorFilter
         public override IEnumerable<string> Keys() => [];
     }
 
+    /// <summary>The value at <paramref name="path"/>, through objects only; false when the item has none there.</summary>
+    static bool TryResolve(JsonElement metadata, string[] path, out JsonElement value)
+    {
+        value = metadata;
+        foreach (var part in path)
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(part, out value)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Qdrant's <c>{"is_empty": {"key": …}}</c>: the key is missing, null, or an empty array.</summary>
+    sealed record IsEmpty(string[] Path) : Condition
+    {
+        public override bool Holds(string id, JsonElement metadata) =>
+            !TryResolve(metadata, Path, out var value) || value.ValueKind == JsonValueKind.Null || (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0);
+
+        public override BitArray Passing(Slots slots)
+        {
+            var present = new BitArray(slots.Count);
+            slots.Key(string.Join('.', Path)).Present.Mark(present);
+            return slots.Live().And(present.Not());
+        }
+
+        public override IEnumerable<string> Keys() => [string.Join('.', Path)];
+    }
+
+    /// <summary>Qdrant's <c>{"is_null": {"key": …}}</c>: the key is there and null.</summary>
+    sealed record IsNull(string[] Path) : Condition
+    {
+        public override bool Holds(string id, JsonElement metadata) => TryResolve(metadata, Path, out var value) && value.ValueKind == JsonValueKind.Null;
+
+        public override BitArray Passing(Slots slots)
+        {
+            var passing = new BitArray(slots.Count);
+            slots.Key(string.Join('.', Path)).Null.Mark(passing);
+            return passing;
+        }
+
+        public override IEnumerable<string> Keys() => [string.Join('.', Path)];
+    }
+
     sealed record Field(string[] Path, Test Test) : Condition
     {
         public override bool Holds(string id, JsonElement metadata)
         {
-            var value = metadata;
-            foreach (var part in Path)
-            {
-                if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(part, out value)) return false;
-            }
+            if (!TryResolve(metadata, Path, out var value)) return false;
             return value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Any(Test.Holds) : Test.Holds(value);
         }
 
@@ -102,6 +141,23 @@ internal sealed class VectorFilter
             JsonValueKind.True => values.True,
             _ => values.False,
         });
+    }
+
+    /// <summary>Qdrant's <c>{"match": {"except": [...]}}</c>: a string, number or boolean that is none of these.</summary>
+    sealed record ExceptTest(IReadOnlyList<JsonElement> Values) : Test
+    {
+        public override bool Holds(JsonElement value) => IsScalar(value) && !Values.Any(v => Same(value, v));
+
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values)
+        {
+            var strings = Values.Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToHashSet(StringComparer.Ordinal);
+            var numbers = Values.Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetDouble() + 0.0).ToHashSet();
+            var holders = values.Strings.Where(v => !strings.Contains(v.Key)).Select(v => v.Value)
+                .Concat(values.Numbers.Where(v => !numbers.Contains(v.Key)).Select(v => v.Value));
+            if (!Values.Any(v => v.ValueKind == JsonValueKind.True)) holders = holders.Append(values.True);
+            if (!Values.Any(v => v.ValueKind == JsonValueKind.False)) holders = holders.Append(values.False);
+            return holders;
+        }
     }
 
     sealed record RangeTest(double? Gte, double? Gt, double? Lte, double? Lt) : Test
@@ -166,16 +222,37 @@ internal sealed class VectorFilter
             return new Nested(Parse(condition, where));
         }
         if (condition.TryGetProperty("has_id", out _)) return IdsOf(condition, where);
+        if (condition.TryGetProperty("is_empty", out _)) return new IsEmpty(KeyOf(condition, "is_empty", where));
+        if (condition.TryGetProperty("is_null", out _)) return new IsNull(KeyOf(condition, "is_null", where));
         if (!condition.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String || key.GetString() is not { Length: > 0 } path)
         {
-            throw Bad(where, "needs a key (a metadata field, nested by dots) with match or range, has_id, or must/should/must_not");
+            throw Bad(where, "needs a key (a metadata field, nested by dots) with match or range, has_id, is_empty, is_null, or must/should/must_not");
         }
-        var parts = path.Split('.');
-        if (parts.Any(p => p.Length == 0)) throw Bad($"{where}.key", $"'{path}' has an empty part");
+        var parts = PathOf(path, $"{where}.key");
         var hasMatch = condition.TryGetProperty("match", out var match);
         var hasRange = condition.TryGetProperty("range", out var range);
         if (hasMatch == hasRange) throw Bad(where, "needs exactly one of match and range");
         return new Field(parts, hasMatch ? Match(match, $"{where}.match") : Range(range, $"{where}.range"));
+    }
+
+    static string[] PathOf(string key, string where)
+    {
+        var parts = key.Split('.');
+        return parts.Any(p => p.Length == 0) ? throw Bad(where, $"'{key}' has an empty part") : parts;
+    }
+
+    /// <summary>The key of an is_empty or is_null condition (<paramref name="name"/>), <c>{"key": "…"}</c>; the condition stands alone.</summary>
+    static string[] KeyOf(JsonElement condition, string name, string where)
+    {
+        if (condition.EnumerateObject().Count() > 1) throw Bad(where, $"has {name} and more; {name} stands alone");
+        var inner = condition.GetProperty(name);
+        where = $"{where}.{name}";
+        if (inner.ValueKind != JsonValueKind.Object || !inner.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String || key.GetString() is not { Length: > 0 } path
+            || inner.EnumerateObject().Count() > 1)
+        {
+            throw Bad(where, "must be {\"key\": \"…\"}, the metadata field, nested by dots");
+        }
+        return PathOf(path, $"{where}.key");
     }
 
     /// <summary>The ids of a has_id condition: strings, or whole numbers taken as their text (as items:from-sql takes a number id).</summary>
@@ -200,7 +277,7 @@ internal sealed class VectorFilter
         return new HasId(set);
     }
 
-    static MatchTest Match(JsonElement match, string where)
+    static Test Match(JsonElement match, string where)
     {
         if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("value", out var value))
         {
@@ -212,7 +289,12 @@ internal sealed class VectorFilter
             if (any.ValueKind != JsonValueKind.Array || !any.EnumerateArray().All(IsScalar)) throw Bad($"{where}.any", "must be an array of strings, numbers or booleans");
             return new MatchTest([.. any.EnumerateArray().Select(v => v.Clone())]);
         }
-        throw Bad(where, "must be {\"value\": …} or {\"any\": […]}");
+        if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("except", out var except))
+        {
+            if (except.ValueKind != JsonValueKind.Array || !except.EnumerateArray().All(IsScalar)) throw Bad($"{where}.except", "must be an array of strings, numbers or booleans");
+            return new ExceptTest([.. except.EnumerateArray().Select(v => v.Clone())]);
+        }
+        throw Bad(where, "must be {\"value\": …}, {\"any\": […]} or {\"except\": […]}");
     }
 
     /// <summary>A range over numbers, or over date-times when its bounds are text: one kind, never both.</summary>

@@ -42,9 +42,9 @@ public sealed class FilteredSearchTests
         return (client, data);
     }
 
-    static async Task<List<string>> SearchAsync(HttpClient client, float[] vector, int k, object filter)
+    static async Task<List<string>> SearchAsync(HttpClient client, float[] vector, int k, object filter, string index = "songs")
     {
-        var response = await client.PostAsJsonAsync("/v1/vectors/indexes/songs/search", new { vector, k, filter }, Cancel);
+        var response = await client.PostAsJsonAsync($"/v1/vectors/indexes/{index}/search", new { vector, k, filter }, Cancel);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancel));
         var results = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("results");
         return [.. results.EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
@@ -207,6 +207,44 @@ public sealed class FilteredSearchTests
         Assert.Equal(data.Select(item => item.Id).Order(StringComparer.Ordinal).Take(100), all.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("id").GetString()));
     }
 
+    [Fact]
+    public async Task Except_is_empty_and_is_null_pass_the_items_they_name_over_REST_and_SQL()
+    {
+        await using var host = new LakehouseFactory();
+        var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "tags", dim = 2, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
+        var metadata = new Dictionary<string, string?>
+        {
+            ["a"] = """{"genre":"jazz","tags":["x","y"]}""",
+            ["b"] = """{"genre":"rock","tags":[]}""",
+            ["c"] = """{"genre":null,"tags":null}""",
+            ["d"] = """{"genre":["jazz","blues"]}""",
+            ["e"] = """{"other":1}""",
+            ["f"] = null,
+            ["g"] = """{"genre":{"sub":"bop"},"tags":[null]}""",
+        };
+        var items = metadata.Select((m, i) => new { id = m.Key, vector = new[] { (float)i, 1f }, metadata = m.Value is null ? (JsonElement?)null : JsonDocument.Parse(m.Value).RootElement });
+        (await client.PostAsJsonAsync("/v1/vectors/indexes/tags/items", new { items }, Cancel)).EnsureSuccessStatusCode();
+        (string Filter, string[] Passing)[] cases =
+        [
+            // A value none of these; an array with one such element; no key, null or an object meets no match.
+            ("""{"must":[{"key":"genre","match":{"except":["jazz"]}}]}""", ["b", "d"]),
+            ("""{"must":[{"is_empty":{"key":"tags"}}]}""", ["b", "c", "d", "e", "f"]),
+            ("""{"must":[{"is_empty":{"key":"genre.sub"}}]}""", ["a", "b", "c", "d", "e", "f"]),
+            ("""{"must":[{"is_null":{"key":"genre"}}]}""", ["c"]),
+            ("""{"must_not":[{"is_null":{"key":"tags"}},{"is_empty":{"key":"genre"}}]}""", ["a", "b", "d", "g"]),
+        ];
+        foreach (var (filter, passing) in cases)
+        {
+            var listed = await client.JsonAsync($"/v1/vectors/indexes/tags/items?filter={Uri.EscapeDataString(filter)}");
+            Assert.True(passing.SequenceEqual(listed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!)), $"{filter}: {listed}");
+            var searched = await SearchAsync(client, [0f, 1f], 10, JsonDocument.Parse(filter).RootElement, "tags");
+            Assert.Equal(passing, searched.Order(StringComparer.Ordinal));
+            var sql = await client.SqlOkAsync($"SELECT id FROM vector_search('tags', [0, 1], 10, filter := '{filter}') ORDER BY id");
+            Assert.Equal(passing, sql.GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()!));
+        }
+    }
+
     [Theory]
     [InlineData("limit=0", "limit must be a whole number from 1 to 1000, not '0'")]
     [InlineData("limit=1001", "limit must be a whole number from 1 to 1000")]
@@ -236,6 +274,10 @@ public sealed class FilteredSearchTests
     [InlineData("""{"must":[{"has_id":"a"}]}""", "filter.must[0].has_id must be an array of ids")]
     [InlineData("""{"must":[{"has_id":["a",1.5]}]}""", "filter.must[0].has_id[1] must be an id: a string or a whole number")]
     [InlineData("""{"should":[{"has_id":["a"],"key":"b"}]}""", "filter.should[0] has has_id and more")]
+    [InlineData("""{"must":[{"key":"a","match":{"except":"x"}}]}""", "filter.must[0].match.except must be an array of strings, numbers or booleans")]
+    [InlineData("""{"must":[{"is_empty":"a"}]}""", "filter.must[0].is_empty must be {\"key\": \"…\"}")]
+    [InlineData("""{"must":[{"is_null":{"key":"a..b"}}]}""", "filter.must[0].is_null.key 'a..b' has an empty part")]
+    [InlineData("""{"must":[{"is_null":{"key":"a"},"key":"a"}]}""", "filter.must[0] has is_null and more")]
     public async Task A_malformed_filter_is_a_400_naming_the_part(string filter, string message)
     {
         await using var host = new LakehouseFactory();

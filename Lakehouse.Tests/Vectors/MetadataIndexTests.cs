@@ -9,7 +9,8 @@ namespace Lakehouse.Tests.Vectors;
 /// <summary>
 /// The metadata index answers a filter exactly as judging each item's metadata does: random metadata
 /// (nested objects, arrays, repeated names, dotted and empty names, every kind of value, dates written
-/// several ways) under random filters (ranges over numbers and over date-times, has_id), through inserts,
+/// several ways) under random filters (match value/any/except, ranges over numbers and over date-times,
+/// has_id, is_empty, is_null), through inserts,
 /// metadata changes, deletes and slot reuse, with keys indexed before and after the writes that touch them.
 /// </summary>
 public sealed class MetadataIndexTests
@@ -48,11 +49,17 @@ public sealed class MetadataIndexTests
     {
         if (depth < 2 && random.Next(5) == 0) return Filter(random, depth + 1);
         if (random.Next(8) == 0) return $"{{\"has_id\":[{string.Join(',', Enumerable.Range(0, random.Next(4)).Select(_ => $"\"i{random.Next(130)}\""))}]}}";
+        if (random.Next(6) == 0) return $$$"""{"{{{(random.Next(2) == 0 ? "is_empty" : "is_null")}}}":{"key":{{{JsonSerializer.Serialize(Paths[random.Next(Paths.Length)])}}}}}""";
         var key = JsonSerializer.Serialize(Paths[random.Next(Paths.Length)]);
         if (random.Next(2) == 0)
         {
             var values = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => Scalar(random)).Where(v => v != "null" && v != "1e400").DefaultIfEmpty("1").ToList();
-            return random.Next(2) == 0 ? $$$"""{"key":{{{key}}},"match":{"value":{{{values[0]}}}}}""" : $$$"""{"key":{{{key}}},"match":{"any":[{{{string.Join(',', values)}}}]}}""";
+            return random.Next(3) switch
+            {
+                0 => $$$"""{"key":{{{key}}},"match":{"value":{{{values[0]}}}}}""",
+                1 => $$$"""{"key":{{{key}}},"match":{"any":[{{{string.Join(',', values)}}}]}}""",
+                _ => $$$"""{"key":{{{key}}},"match":{"except":[{{{string.Join(',', values)}}}]}}""",
+            };
         }
         var overDateTimes = random.Next(3) == 0;
         var bounds = new[] { "gte", "gt", "lte", "lt" }.Where(_ => random.Next(2) == 0)
