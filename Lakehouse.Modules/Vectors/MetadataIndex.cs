@@ -112,17 +112,28 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
 
         public Holders False { get; private set; } = Holders.None;
 
-        /// <summary>The slots whose value here is something: neither null nor an empty array (is_empty passes the rest).</summary>
-        public Holders Present { get; private set; } = Holders.None;
+        /// <summary>The slots whose value here is something, neither null nor an empty array (is_empty passes the rest); a bit a slot, as most items hold most keys.</summary>
+        public BitArray Present { get; } = new(0);
 
-        /// <summary>The slots whose value here is null (is_null).</summary>
-        public Holders Null { get; private set; } = Holders.None;
+        /// <summary>The slots whose value here is null (is_null), a bit a slot.</summary>
+        public BitArray Null { get; } = new(0);
+
+        /// <summary>Sets or clears a slot's bit, growing the set (by doubling) to hold it.</summary>
+        static void Mark(BitArray bits, int slot, bool value)
+        {
+            if (slot >= bits.Length)
+            {
+                if (!value) return;
+                bits.Length = Math.Max(slot + 1, bits.Length * 2);
+            }
+            bits[slot] = value;
+        }
 
         /// <summary>A slot's value at this key: what it is as a whole, and its scalars (an array's elements).</summary>
         public void Add(int slot, JsonElement value)
         {
-            if (value.ValueKind == JsonValueKind.Null) Null = Null.With(slot);
-            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Present = Present.With(slot);
+            if (value.ValueKind == JsonValueKind.Null) Mark(Null, slot, true);
+            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Mark(Present, slot, true);
             if (value.ValueKind != JsonValueKind.Array)
             {
                 AddScalar(slot, value);
@@ -133,8 +144,8 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
 
         public void Remove(int slot, JsonElement value)
         {
-            if (value.ValueKind == JsonValueKind.Null) Null = Null.Without(slot);
-            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Present = Present.Without(slot);
+            if (value.ValueKind == JsonValueKind.Null) Mark(Null, slot, false);
+            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Mark(Present, slot, false);
             if (value.ValueKind != JsonValueKind.Array)
             {
                 RemoveScalar(slot, value);

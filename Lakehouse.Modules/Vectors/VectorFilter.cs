@@ -80,8 +80,7 @@ internal sealed class VectorFilter
 
         public override BitArray Passing(Slots slots)
         {
-            var present = new BitArray(slots.Count);
-            slots.Key(string.Join('.', Path)).Present.Mark(present);
+            var present = new BitArray(slots.Key(string.Join('.', Path)).Present) { Length = slots.Count };
             return slots.Live().And(present.Not());
         }
 
@@ -95,9 +94,7 @@ internal sealed class VectorFilter
 
         public override BitArray Passing(Slots slots)
         {
-            var passing = new BitArray(slots.Count);
-            slots.Key(string.Join('.', Path)).Null.Mark(passing);
-            return passing;
+            return new BitArray(slots.Key(string.Join('.', Path)).Null) { Length = slots.Count };
         }
 
         public override IEnumerable<string> Keys() => [string.Join('.', Path)];
