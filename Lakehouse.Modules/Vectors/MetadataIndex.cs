@@ -130,28 +130,26 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
         }
 
         /// <summary>A slot's value at this key: what it is as a whole, and its scalars (an array's elements).</summary>
-        public void Add(int slot, JsonElement value)
+        public void Add(int slot, JsonElement value) => Change(slot, value, added: true);
+
+        public void Remove(int slot, JsonElement value) => Change(slot, value, added: false);
+
+        void Change(int slot, JsonElement value, bool added)
         {
-            if (value.ValueKind == JsonValueKind.Null) Mark(Null, slot, true);
-            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Mark(Present, slot, true);
+            if (value.ValueKind == JsonValueKind.Null) Mark(Null, slot, added);
+            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Mark(Present, slot, added);
             if (value.ValueKind != JsonValueKind.Array)
             {
-                AddScalar(slot, value);
+                Scalar(slot, value, added);
                 return;
             }
-            foreach (var element in value.EnumerateArray()) AddScalar(slot, element);
+            foreach (var element in value.EnumerateArray()) Scalar(slot, element, added);
         }
 
-        public void Remove(int slot, JsonElement value)
+        void Scalar(int slot, JsonElement scalar, bool added)
         {
-            if (value.ValueKind == JsonValueKind.Null) Mark(Null, slot, false);
-            else if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 0) Mark(Present, slot, false);
-            if (value.ValueKind != JsonValueKind.Array)
-            {
-                RemoveScalar(slot, value);
-                return;
-            }
-            foreach (var element in value.EnumerateArray()) RemoveScalar(slot, element);
+            if (added) AddScalar(slot, scalar);
+            else RemoveScalar(slot, scalar);
         }
 
         void AddScalar(int slot, JsonElement scalar)

@@ -157,37 +157,44 @@ internal sealed class VectorFilter
         }
     }
 
-    sealed record RangeTest(double? Gte, double? Gt, double? Lte, double? Lt) : Test
+    /// <summary>A range's bounds, over numbers or instants: any of gte, gt, lte and lt.</summary>
+    readonly record struct Bounds<T>(T? Gte, T? Gt, T? Lte, T? Lt) where T : struct, IComparable<T>
     {
-        public override bool Holds(JsonElement value) => value.ValueKind == JsonValueKind.Number && Within(value.GetDouble());
+        public bool Within(T x) =>
+            (Gte is not { } gte || x.CompareTo(gte) >= 0) && (Gt is not { } gt || x.CompareTo(gt) > 0)
+            && (Lte is not { } lte || x.CompareTo(lte) <= 0) && (Lt is not { } lt || x.CompareTo(lt) < 0);
 
-        bool Within(double x) => (Gte is null || x >= Gte) && (Gt is null || x > Gt) && (Lte is null || x <= Lte) && (Lt is null || x < Lt);
-
-        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values)
+        /// <summary>The values of <paramref name="order"/> within the bounds; <paramref name="least"/> and <paramref name="most"/> stand for an open end.</summary>
+        public IEnumerable<T> Of(SortedSet<T> order, T least, T most)
         {
-            var low = Math.Max(Gte ?? double.NegativeInfinity, Gt ?? double.NegativeInfinity);
-            var high = Math.Min(Lte ?? double.PositiveInfinity, Lt ?? double.PositiveInfinity);
-            if (low > high) return [];
+            var low = Max(Gte ?? least, Gt ?? least);
+            var high = Min(Lte ?? most, Lt ?? most);
+            if (low.CompareTo(high) > 0) return [];
             // The view is inclusive at both ends; Within drops an excluded end.
-            return values.NumberOrder.GetViewBetween(low, high).Where(Within).Select(x => values.Numbers[x]);
+            return order.GetViewBetween(low, high).Where(Within);
         }
+
+        static T Max(T a, T b) => a.CompareTo(b) >= 0 ? a : b;
+
+        static T Min(T a, T b) => a.CompareTo(b) <= 0 ? a : b;
+    }
+
+    sealed record RangeTest(Bounds<double> Bounds) : Test
+    {
+        public override bool Holds(JsonElement value) => value.ValueKind == JsonValueKind.Number && Bounds.Within(value.GetDouble());
+
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values) =>
+            Bounds.Of(values.NumberOrder, double.NegativeInfinity, double.PositiveInfinity).Select(x => values.Numbers[x]);
     }
 
     /// <summary>A range over date-times (<see cref="DateTimeText"/>), in UTC ticks: what Qdrant calls a datetime range.</summary>
-    sealed record DateTimeRangeTest(long? Gte, long? Gt, long? Lte, long? Lt) : Test
+    sealed record DateTimeRangeTest(Bounds<long> Bounds) : Test
     {
         public override bool Holds(JsonElement value) =>
-            value.ValueKind == JsonValueKind.String && DateTimeText.TryParse(value.GetString()!, out var ticks) && Within(ticks);
+            value.ValueKind == JsonValueKind.String && DateTimeText.TryParse(value.GetString()!, out var ticks) && Bounds.Within(ticks);
 
-        bool Within(long x) => (Gte is null || x >= Gte) && (Gt is null || x > Gt) && (Lte is null || x <= Lte) && (Lt is null || x < Lt);
-
-        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values)
-        {
-            var low = Math.Max(Gte ?? long.MinValue, Gt ?? long.MinValue);
-            var high = Math.Min(Lte ?? long.MaxValue, Lt ?? long.MaxValue);
-            if (low > high) return [];
-            return values.DateTimeOrder.GetViewBetween(low, high).Where(Within).Select(x => values.DateTimes[x]);
-        }
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values) =>
+            Bounds.Of(values.DateTimeOrder, long.MinValue, long.MaxValue).Select(x => values.DateTimes[x]);
     }
 
     /// <summary>The filter in <paramref name="json"/>, or a 400 naming the part that is wrong ("filter.must[1].range").</summary>
@@ -311,7 +318,7 @@ internal sealed class VectorFilter
         if (bounds.All(b => b.Value.ValueKind == JsonValueKind.Number))
         {
             double? Number(string name) => range.TryGetProperty(name, out var bound) ? bound.GetDouble() : null;
-            return new RangeTest(Number("gte"), Number("gt"), Number("lte"), Number("lt"));
+            return new RangeTest(new Bounds<double>(Number("gte"), Number("gt"), Number("lte"), Number("lt")));
         }
         if (bounds.Any(b => b.Value.ValueKind == JsonValueKind.Number)) throw Bad(where, "mixes numbers and date-times; its bounds must be one or the other");
         long? Instant(string name)
@@ -321,7 +328,7 @@ internal sealed class VectorFilter
                 ? ticks
                 : throw Bad($"{where}.{name}", $"must be a date-time such as \"2024-01-31\" or \"2024-01-31T10:14:31Z\", not {JsonSerializer.Serialize(bound.GetString())}");
         }
-        return new DateTimeRangeTest(Instant("gte"), Instant("gt"), Instant("lte"), Instant("lt"));
+        return new DateTimeRangeTest(new Bounds<long>(Instant("gte"), Instant("gt"), Instant("lte"), Instant("lt")));
     }
 
     static bool IsScalar(JsonElement value) => value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
