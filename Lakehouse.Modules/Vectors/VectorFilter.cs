@@ -92,10 +92,7 @@ internal sealed class VectorFilter
     {
         public override bool Holds(string id, JsonElement metadata) => TryResolve(metadata, Path, out var value) && value.ValueKind == JsonValueKind.Null;
 
-        public override BitArray Passing(Slots slots)
-        {
-            return new BitArray(slots.Key(string.Join('.', Path)).Null) { Length = slots.Count };
-        }
+        public override BitArray Passing(Slots slots) => new(slots.Key(string.Join('.', Path)).Null) { Length = slots.Count };
 
         public override IEnumerable<string> Keys() => [string.Join('.', Path)];
     }
@@ -364,7 +361,7 @@ internal sealed class VectorFilter
         return passing;
     }
 
-    /// <summary>Whether the item <paramref name="id"/> with this metadata text (null: none) passes; an item without metadata meets no condition on a key.</summary>
+    /// <summary>Whether the item <paramref name="id"/> with this metadata text (null: none) passes; an item without metadata meets no match or range (is_empty it meets).</summary>
     public bool Holds(string id, string? metadata)
     {
         if (metadata is null) return Holds(id, default(JsonElement));
