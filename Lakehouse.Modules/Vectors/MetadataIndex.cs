@@ -16,8 +16,8 @@ namespace Lakehouse.Vectors;
 /// The paths mirror <see cref="VectorFilter"/>'s reading of metadata exactly: a path descends through
 /// objects only, the last of repeated property names wins, an array at the end of a path contributes
 /// its scalar elements, the value as a whole says whether the key holds anything (not null, not an
-/// empty array) and whether it is null, and a property name that is empty or holds a dot can never be named by a
-/// filter, so it is not indexed.
+/// empty array), whether it is null and, for an array of two or more, how many elements it has, and
+/// a property name that is empty or holds a dot can never be named by a filter, so it is not indexed.
 /// </remarks>
 /// <param name="metadata">The index's metadata by slot, as it is now: a key is built from the array writers write into, never from one a batch has since outgrown.</param>
 internal sealed class MetadataIndex(Func<string?[]> metadata)
@@ -118,6 +118,12 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
         /// <summary>The slots whose value here is null (is_null), a bit a slot.</summary>
         public BitArray Null { get; } = new(0);
 
+        /// <summary>The slots whose value here is an array of two or more elements, by their number (values_count); one is what the rest of <see cref="Present"/> hold.</summary>
+        public Dictionary<long, Holders> Counts { get; } = [];
+
+        /// <summary>The distinct numbers of elements in <see cref="Counts"/>, for values_count's bounds.</summary>
+        public SortedSet<long> CountOrder { get; } = [];
+
         /// <summary>Sets or clears a slot's bit, growing the set (by doubling) to hold it.</summary>
         static void Mark(BitArray bits, int slot, bool value)
         {
@@ -142,6 +148,11 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
             {
                 Scalar(slot, value, added);
                 return;
+            }
+            if (value.GetArrayLength() is var count and > 1)
+            {
+                if (added && Add(Counts, count, slot)) CountOrder.Add(count);
+                if (!added && Remove(Counts, count, slot)) CountOrder.Remove(count);
             }
             foreach (var element in value.EnumerateArray()) Scalar(slot, element, added);
         }

@@ -10,7 +10,8 @@ namespace Lakehouse.Vectors;
 /// must, none of must_not, and at least one should when should is given. A condition is
 /// <c>{"key": "genre", "match": {"value": "jazz"}}</c>, <c>{"key": …, "match": {"any": [...]}}</c>,
 /// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (or over date-times: <c>{"gte": "2024-01-31"}</c>;
-/// keys nest by dots: "album.year"), <c>{"key": …, "match": {"except": [...]}}</c>, <c>{"has_id": ["a", "b"]}</c>,
+/// keys nest by dots: "album.year"), <c>{"key": …, "match": {"except": [...]}}</c>,
+/// <c>{"key": …, "match": {"text": "red shirt"}}</c>, <c>{"key": …, "values_count": {"gte": 2}}</c>, <c>{"has_id": ["a", "b"]}</c>,
 /// <c>{"is_empty": {"key": …}}</c>, <c>{"is_null": {"key": …}}</c>, or a nested filter. A value that is an
 /// array meets a match or range when one of its elements does.
 /// </summary>
@@ -97,6 +98,47 @@ internal sealed class VectorFilter
         public override IEnumerable<string> Keys() => [string.Join('.', Path)];
     }
 
+    /// <summary>
+    /// Qdrant's <c>{"key": …, "values_count": {"gte": 2}}</c>: how many values the key holds, within the
+    /// bounds. An array holds its elements; any other value holds one; a missing key, null or [] holds none
+    /// (what is_empty passes).
+    /// </summary>
+    sealed record ValuesCount(string[] Path, Bounds<long> Bounds) : Condition
+    {
+        public override bool Holds(string id, JsonElement metadata) => Bounds.Within(CountOf(metadata));
+
+        long CountOf(JsonElement metadata)
+        {
+            if (!TryResolve(metadata, Path, out var value)) return 0;
+            return value.ValueKind switch
+            {
+                JsonValueKind.Null => 0,
+                JsonValueKind.Array => value.GetArrayLength(),
+                _ => 1,
+            };
+        }
+
+        public override BitArray Passing(Slots slots)
+        {
+            var values = slots.Key(string.Join('.', Path));
+            var present = new BitArray(values.Present) { Length = slots.Count };
+            var passing = new BitArray(slots.Count);
+            // The index keeps the slots of each count from 2 up; 1 is every slot holding something but
+            // those, and 0 every live slot holding nothing.
+            if (Bounds.Within(0)) passing.Or(slots.Live().And(new BitArray(present).Not()));
+            if (Bounds.Within(1))
+            {
+                var many = new BitArray(slots.Count);
+                foreach (var holders in values.Counts.Values) holders.Mark(many);
+                passing.Or(present.And(many.Not()));
+            }
+            foreach (var count in Bounds.Of(values.CountOrder, 2, long.MaxValue)) values.Counts[count].Mark(passing);
+            return passing;
+        }
+
+        public override IEnumerable<string> Keys() => [string.Join('.', Path)];
+    }
+
     sealed record Field(string[] Path, Test Test) : Condition
     {
         public override bool Holds(string id, JsonElement metadata)
@@ -152,6 +194,21 @@ internal sealed class VectorFilter
             if (!Values.Any(v => v.ValueKind == JsonValueKind.False)) holders = holders.Append(values.False);
             return holders;
         }
+    }
+
+    /// <summary>
+    /// Qdrant's <c>{"match": {"text": "red shirt"}}</c>: text that holds every word of it (split at white
+    /// space), each anywhere and ignoring case, as Qdrant's text match does on a field without a
+    /// full-text index: "shirt" passes "T-Shirts".
+    /// </summary>
+    sealed record TextTest(string[] Words) : Test
+    {
+        public override bool Holds(JsonElement value) => value.ValueKind == JsonValueKind.String && HoldsEveryWord(value.GetString()!);
+
+        bool HoldsEveryWord(string text) => Words.All(word => text.Contains(word, StringComparison.OrdinalIgnoreCase));
+
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values) =>
+            values.Strings.Where(v => HoldsEveryWord(v.Key)).Select(v => v.Value);
     }
 
     /// <summary>A range's bounds, over numbers or instants: any of gte, gt, lte and lt.</summary>
@@ -227,12 +284,14 @@ internal sealed class VectorFilter
         if (condition.TryGetProperty("is_null", out _)) return new IsNull(KeyOf(condition, "is_null", where));
         if (!condition.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String || key.GetString() is not { Length: > 0 } path)
         {
-            throw Bad(where, "needs a key (a metadata field, nested by dots) with match or range, has_id, is_empty, is_null, or must/should/must_not");
+            throw Bad(where, "needs a key (a metadata field, nested by dots) with match, range or values_count, has_id, is_empty, is_null, or must/should/must_not");
         }
         var parts = PathOf(path, $"{where}.key");
         var hasMatch = condition.TryGetProperty("match", out var match);
         var hasRange = condition.TryGetProperty("range", out var range);
-        if (hasMatch == hasRange) throw Bad(where, "needs exactly one of match and range");
+        var hasCount = condition.TryGetProperty("values_count", out var count);
+        if ((hasMatch ? 1 : 0) + (hasRange ? 1 : 0) + (hasCount ? 1 : 0) != 1) throw Bad(where, "needs exactly one of match, range and values_count");
+        if (hasCount) return new ValuesCount(parts, CountBounds(count, $"{where}.values_count"));
         return new Field(parts, hasMatch ? Match(match, $"{where}.match") : Range(range, $"{where}.range"));
     }
 
@@ -295,7 +354,27 @@ internal sealed class VectorFilter
             if (except.ValueKind != JsonValueKind.Array || !except.EnumerateArray().All(IsScalar)) throw Bad($"{where}.except", "must be an array of strings, numbers or booleans");
             return new ExceptTest([.. except.EnumerateArray().Select(v => v.Clone())]);
         }
-        throw Bad(where, "must be {\"value\": …}, {\"any\": […]} or {\"except\": […]}");
+        if (match.ValueKind == JsonValueKind.Object && match.TryGetProperty("text", out var text))
+        {
+            var words = text.ValueKind == JsonValueKind.String ? text.GetString()!.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
+            if (words.Length == 0) throw Bad($"{where}.text", "must be text with at least one word");
+            return new TextTest(words);
+        }
+        throw Bad(where, "must be {\"value\": …}, {\"any\": […]}, {\"except\": […]} or {\"text\": \"…\"}");
+    }
+
+    /// <summary>The bounds of a values_count: any of gte, gt, lte and lt, each a whole number from 0.</summary>
+    static Bounds<long> CountBounds(JsonElement bounds, string where)
+    {
+        if (bounds.ValueKind != JsonValueKind.Object) throw Bad(where, "must be an object of gte, gt, lte and/or lt");
+        foreach (var property in bounds.EnumerateObject())
+        {
+            if (property.Name is not ("gte" or "gt" or "lte" or "lt")) throw Bad($"{where}.{property.Name}", "is not a bound (gte, gt, lte, lt)");
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt64(out var whole) || whole < 0) throw Bad($"{where}.{property.Name}", $"must be a whole number from 0, not {property.Value.GetRawText()}");
+        }
+        if (!bounds.EnumerateObject().Any()) throw Bad(where, "needs at least one of gte, gt, lte, lt");
+        long? Bound(string name) => bounds.TryGetProperty(name, out var bound) ? bound.GetInt64() : null;
+        return new Bounds<long>(Bound("gte"), Bound("gt"), Bound("lte"), Bound("lt"));
     }
 
     /// <summary>A range over numbers, or over date-times when its bounds are text: one kind, never both.</summary>

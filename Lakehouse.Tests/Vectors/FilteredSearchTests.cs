@@ -208,7 +208,7 @@ public sealed class FilteredSearchTests
     }
 
     [Fact]
-    public async Task Except_is_empty_and_is_null_pass_the_items_they_name_over_REST_and_SQL()
+    public async Task Except_text_values_count_is_empty_and_is_null_pass_the_items_they_name_over_REST_and_SQL()
     {
         await using var host = new LakehouseFactory();
         var client = host.CreateClient();
@@ -233,6 +233,13 @@ public sealed class FilteredSearchTests
             ("""{"must":[{"is_empty":{"key":"genre.sub"}}]}""", ["a", "b", "c", "d", "e", "f"]),
             ("""{"must":[{"is_null":{"key":"genre"}}]}""", ["c"]),
             ("""{"must_not":[{"is_null":{"key":"tags"}},{"is_empty":{"key":"genre"}}]}""", ["a", "b", "d", "g"]),
+            // Every word, anywhere in one value, in any case.
+            ("""{"must":[{"key":"genre","match":{"text":"ZZ JA"}}]}""", ["a", "d"]),
+            ("""{"must":[{"key":"genre","match":{"text":"jazz blues"}}]}""", []),
+            // An array holds its elements; any other value one; no key, null or [] none.
+            ("""{"must":[{"key":"tags","values_count":{"gte":2}}]}""", ["a"]),
+            ("""{"must":[{"key":"tags","values_count":{"lt":1}}]}""", ["b", "c", "d", "e", "f"]),
+            ("""{"must":[{"key":"genre","values_count":{"gt":0,"lte":1}}]}""", ["a", "b", "g"]),
         ];
         foreach (var (filter, passing) in cases)
         {
@@ -264,7 +271,7 @@ public sealed class FilteredSearchTests
     [InlineData("""{"must":[{"key":"year","range":{}}]}""", "filter.must[0].range needs at least one of gte, gt, lte, lt")]
     [InlineData("""{"maybe":[]}""", "filter.maybe is not a part of a filter")]
     [InlineData("""{"must":{"key":"a"}}""", "filter.must must be an array")]
-    [InlineData("""{"should":[{"key":"a","match":{"value":"x"},"range":{"gt":1}}]}""", "filter.should[0] needs exactly one of match and range")]
+    [InlineData("""{"should":[{"key":"a","match":{"value":"x"},"range":{"gt":1}}]}""", "filter.should[0] needs exactly one of match, range and values_count")]
     [InlineData("""{"must":[{"match":{"value":"x"}}]}""", "filter.must[0] needs a key")]
     [InlineData("""{"must_not":[{"key":"a","match":{"any":[{"x":1}]}}]}""", "filter.must_not[0].match.any must be an array of strings")]
     [InlineData("""{"must":[{"must":[{"key":"y","range":{"gte":"1990"}}]}]}""", "filter.must[0].must[0].range.gte must be a date-time such as \"2024-01-31\" or \"2024-01-31T10:14:31Z\", not \"1990\"")]
@@ -278,6 +285,12 @@ public sealed class FilteredSearchTests
     [InlineData("""{"must":[{"is_empty":"a"}]}""", "filter.must[0].is_empty must be {\"key\": \"…\"}")]
     [InlineData("""{"must":[{"is_null":{"key":"a..b"}}]}""", "filter.must[0].is_null.key 'a..b' has an empty part")]
     [InlineData("""{"must":[{"is_null":{"key":"a"},"key":"a"}]}""", "filter.must[0] has is_null and more")]
+    [InlineData("""{"must":[{"key":"a","match":{"text":" "}}]}""", "filter.must[0].match.text must be text with at least one word")]
+    [InlineData("""{"must":[{"key":"a","values_count":{"gte":-1}}]}""", "filter.must[0].values_count.gte must be a whole number from 0, not -1")]
+    [InlineData("""{"must":[{"key":"a","values_count":{"lt":"2"}}]}""", "filter.must[0].values_count.lt must be a whole number from 0")]
+    [InlineData("""{"must":[{"key":"a","values_count":{"most":2}}]}""", "filter.must[0].values_count.most is not a bound")]
+    [InlineData("""{"must":[{"key":"a","values_count":{}}]}""", "filter.must[0].values_count needs at least one of gte, gt, lte, lt")]
+    [InlineData("""{"must":[{"key":"a","values_count":{"gt":1},"match":{"value":1}}]}""", "filter.must[0] needs exactly one of match, range and values_count")]
     public async Task A_malformed_filter_is_a_400_naming_the_part(string filter, string message)
     {
         await using var host = new LakehouseFactory();

@@ -9,8 +9,8 @@ namespace Lakehouse.Tests.Vectors;
 /// <summary>
 /// The metadata index answers a filter exactly as judging each item's metadata does: random metadata
 /// (nested objects, arrays, repeated names, dotted and empty names, every kind of value, dates written
-/// several ways) under random filters (match value/any/except, ranges over numbers and over date-times,
-/// has_id, is_empty, is_null), through inserts,
+/// several ways) under random filters (match value/any/except/text, ranges over numbers and over date-times,
+/// values_count, has_id, is_empty, is_null), through inserts,
 /// metadata changes, deletes and slot reuse, with keys indexed before and after the writes that touch them.
 /// </summary>
 public sealed class MetadataIndexTests
@@ -18,10 +18,13 @@ public sealed class MetadataIndexTests
     static readonly string[] Names = ["a", "b", "c", "a.b", ""];
     static readonly string[] Paths = ["a", "b", "c", "a.b", "b.c", "a.a", "c.b.a"];
     static readonly string[] Numbers = ["-1", "0", "-0.0", "1", "1.5", "2", "1e400", "3"];
-    static readonly string[] Strings = ["\"x\"", "\"y\"", "\"1\"", "\"\"", "\"2024-01-31\"", "\"2024-01-31T00:00:00Z\"", "\"2024-01-31T01:30:00+02:00\"", "\"2024-02-01 12:00:00\"", "\"2024-02-30\""];
+    static readonly string[] Strings = ["\"x\"", "\"y\"", "\"x Y\"", "\"1\"", "\"\"", "\"2024-01-31\"", "\"2024-01-31T00:00:00Z\"", "\"2024-01-31T01:30:00+02:00\"", "\"2024-02-01 12:00:00\"", "\"2024-02-30\""];
 
     /// <summary>Bounds of ranges over date-times: the same instants as some of <see cref="Strings"/>, written otherwise, and between them.</summary>
     static readonly string[] DateTimes = ["\"2024-01-30T23:30:00Z\"", "\"2024-01-31\"", "\"2024-01-31 00:00:00+00\"", "\"2024-01-31T12:00:00\"", "\"2024-02-01T13:00:00+01:00\"", "\"2024-02-02\""];
+
+    /// <summary>Words of text matches: in some of <see cref="Strings"/> (in another case, too), in none, two at once.</summary>
+    static readonly string[] Words = ["x", "X", "1", "2024", "01-31T", "t00", "Z", "q", "2024 31", "x y"];
 
     static string Scalar(Random random) => random.Next(4) switch
     {
@@ -51,14 +54,21 @@ public sealed class MetadataIndexTests
         if (random.Next(8) == 0) return $"{{\"has_id\":[{string.Join(',', Enumerable.Range(0, random.Next(4)).Select(_ => $"\"i{random.Next(130)}\""))}]}}";
         if (random.Next(6) == 0) return $$$"""{"{{{(random.Next(2) == 0 ? "is_empty" : "is_null")}}}":{"key":{{{JsonSerializer.Serialize(Paths[random.Next(Paths.Length)])}}}}}""";
         var key = JsonSerializer.Serialize(Paths[random.Next(Paths.Length)]);
+        if (random.Next(6) == 0)
+        {
+            // One bound or two (four at random would mostly pass nothing).
+            var counts = new[] { "gte", "gt", "lte", "lt" }.OrderBy(_ => random.Next()).Take(1 + random.Next(2)).Select(b => $"\"{b}\":{random.Next(4)}");
+            return $$$"""{"key":{{{key}}},"values_count":{{{{string.Join(',', counts)}}}}}""";
+        }
         if (random.Next(2) == 0)
         {
             var values = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => Scalar(random)).Where(v => v != "null" && v != "1e400").DefaultIfEmpty("1").ToList();
-            return random.Next(3) switch
+            return random.Next(4) switch
             {
                 0 => $$$"""{"key":{{{key}}},"match":{"value":{{{values[0]}}}}}""",
                 1 => $$$"""{"key":{{{key}}},"match":{"any":[{{{string.Join(',', values)}}}]}}""",
-                _ => $$$"""{"key":{{{key}}},"match":{"except":[{{{string.Join(',', values)}}}]}}""",
+                2 => $$$"""{"key":{{{key}}},"match":{"except":[{{{string.Join(',', values)}}}]}}""",
+                _ => $$$"""{"key":{{{key}}},"match":{"text":"{{{Words[random.Next(Words.Length)]}}}"}}""",
             };
         }
         var overDateTimes = random.Next(3) == 0;
@@ -101,14 +111,17 @@ public sealed class MetadataIndexTests
             if (random.Next(4) == 0) index.Delete(id);
             else index.Upsert([new VectorItem(id, [(float)random.NextDouble(), (float)random.NextDouble()], random.Next(6) == 0 ? null : Metadata(random))]);
             if (round % 4 != 0) continue;
-            var text = Filter(random);
-            var filter = Parse(text);
-            var passing = FromIndex(index, filter);
-            for (var slot = 0; slot < index.Graph.Count; slot++)
+            // A filter, and a lone condition, whose errors no other part of a filter can mask.
+            foreach (var text in new[] { Filter(random), $"{{\"must\":[{Condition(random, 2)}]}}" })
             {
-                var expected = index.Ids[slot] is { } held && filter.Holds(held, index.Metadata[slot]);
-                Assert.True(expected == passing[slot], $"{text} on {Describe(index, slot)}: judged {expected}, indexed {passing[slot]}");
-                checks++;
+                var filter = Parse(text);
+                var passing = FromIndex(index, filter);
+                for (var slot = 0; slot < index.Graph.Count; slot++)
+                {
+                    var expected = index.Ids[slot] is { } held && filter.Holds(held, index.Metadata[slot]);
+                    Assert.True(expected == passing[slot], $"{text} on {Describe(index, slot)}: judged {expected}, indexed {passing[slot]}");
+                    checks++;
+                }
             }
         }
         Assert.True(checks > 5000, $"{checks} slots checked");
