@@ -15,7 +15,7 @@ namespace Lakehouse.Vectors;
 /// <remarks>
 /// The paths mirror <see cref="VectorFilter"/>'s reading of metadata exactly: a path descends through
 /// objects only, the last of repeated property names wins, an array at the end of a path contributes
-/// its scalar elements, the value as a whole says whether the key holds anything (not null, not an
+/// its scalar elements and geo points, the value as a whole says whether the key holds anything (not null, not an
 /// empty array), whether it is null and, for an array of two or more, how many elements it has, and
 /// a property name that is empty or holds a dot can never be named by a filter, so it is not indexed.
 /// </remarks>
@@ -108,6 +108,9 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
         /// <summary>The distinct instants, for ranges over date-times.</summary>
         public SortedSet<long> DateTimeOrder { get; } = [];
 
+        /// <summary>The slots holding each geo point (an object of numbers lon and lat), for geo regions.</summary>
+        public Dictionary<GeoPoint, Holders> Points { get; } = [];
+
         public Holders True { get; private set; } = Holders.None;
 
         public Holders False { get; private set; } = Holders.None;
@@ -182,6 +185,9 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
                 case JsonValueKind.False:
                     False = False.With(slot);
                     break;
+                case JsonValueKind.Object when GeoPoint.TryRead(scalar, out var point):
+                    Add(Points, point, slot);
+                    break;
             }
         }
 
@@ -203,6 +209,9 @@ internal sealed class MetadataIndex(Func<string?[]> metadata)
                     break;
                 case JsonValueKind.False:
                     False = False.Without(slot);
+                    break;
+                case JsonValueKind.Object when GeoPoint.TryRead(scalar, out var point):
+                    Remove(Points, point, slot);
                     break;
             }
         }

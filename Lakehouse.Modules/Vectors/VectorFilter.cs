@@ -11,7 +11,8 @@ namespace Lakehouse.Vectors;
 /// <c>{"key": "genre", "match": {"value": "jazz"}}</c>, <c>{"key": …, "match": {"any": [...]}}</c>,
 /// <c>{"key": "year", "range": {"gte": 1990, "lt": 2000}}</c> (or over date-times: <c>{"gte": "2024-01-31"}</c>;
 /// keys nest by dots: "album.year"), <c>{"key": …, "match": {"except": [...]}}</c>,
-/// <c>{"key": …, "match": {"text": "red shirt"}}</c>, <c>{"key": …, "values_count": {"gte": 2}}</c>, <c>{"has_id": ["a", "b"]}</c>,
+/// <c>{"key": …, "match": {"text": "red shirt"}}</c>, <c>{"key": …, "values_count": {"gte": 2}}</c>,
+/// <c>{"key": …, "geo_radius" | "geo_bounding_box" | "geo_polygon": {…}}</c> (<see cref="GeoRegion"/>), <c>{"has_id": ["a", "b"]}</c>,
 /// <c>{"is_empty": {"key": …}}</c>, <c>{"is_null": {"key": …}}</c>, or a nested filter. A value that is an
 /// array meets a match or range when one of its elements does.
 /// </summary>
@@ -211,6 +212,15 @@ internal sealed class VectorFilter
             values.Strings.Where(v => HoldsEveryWord(v.Key)).Select(v => v.Value);
     }
 
+    /// <summary>Qdrant's geo_radius, geo_bounding_box and geo_polygon: a point (<c>{"lon": …, "lat": …}</c>) in the region.</summary>
+    sealed record GeoTest(GeoRegion Region) : Test
+    {
+        public override bool Holds(JsonElement value) => GeoPoint.TryRead(value, out var point) && Region.Contains(point);
+
+        public override IEnumerable<MetadataIndex.Holders> Holders(MetadataIndex.KeyValues values) =>
+            values.Points.Where(v => Region.Contains(v.Key)).Select(v => v.Value);
+    }
+
     /// <summary>A range's bounds, over numbers or instants: any of gte, gt, lte and lt.</summary>
     readonly record struct Bounds<T>(T? Gte, T? Gt, T? Lte, T? Lt) where T : struct, IComparable<T>
     {
@@ -284,16 +294,23 @@ internal sealed class VectorFilter
         if (condition.TryGetProperty("is_null", out _)) return new IsNull(KeyOf(condition, "is_null", where));
         if (!condition.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String || key.GetString() is not { Length: > 0 } path)
         {
-            throw Bad(where, "needs a key (a metadata field, nested by dots) with match, range or values_count, has_id, is_empty, is_null, or must/should/must_not");
+            throw Bad(where, "needs a key (a metadata field, nested by dots) with match, range, values_count or a geo region, has_id, is_empty, is_null, or must/should/must_not");
         }
         var parts = PathOf(path, $"{where}.key");
-        var hasMatch = condition.TryGetProperty("match", out var match);
-        var hasRange = condition.TryGetProperty("range", out var range);
-        var hasCount = condition.TryGetProperty("values_count", out var count);
-        if ((hasMatch ? 1 : 0) + (hasRange ? 1 : 0) + (hasCount ? 1 : 0) != 1) throw Bad(where, "needs exactly one of match, range and values_count");
-        if (hasCount) return new ValuesCount(parts, CountBounds(count, $"{where}.values_count"));
-        return new Field(parts, hasMatch ? Match(match, $"{where}.match") : Range(range, $"{where}.range"));
+        var given = FieldTests.Where(test => condition.TryGetProperty(test, out _)).ToList();
+        if (given.Count != 1) throw Bad(where, $"needs exactly one of {string.Join(", ", FieldTests[..^1])} and {FieldTests[^1]}");
+        var (name, json) = (given[0], condition.GetProperty(given[0]));
+        return name switch
+        {
+            "match" => new Field(parts, Match(json, $"{where}.match")),
+            "range" => new Field(parts, Range(json, $"{where}.range")),
+            "values_count" => new ValuesCount(parts, CountBounds(json, $"{where}.values_count")),
+            _ => new Field(parts, new GeoTest(GeoRegion.Parse(name, json, $"{where}.{name}"))),
+        };
     }
+
+    /// <summary>What a condition on a key may test, one of them.</summary>
+    static readonly string[] FieldTests = ["match", "range", "values_count", "geo_radius", "geo_bounding_box", "geo_polygon"];
 
     static string[] PathOf(string key, string where)
     {

@@ -208,20 +208,20 @@ public sealed class FilteredSearchTests
     }
 
     [Fact]
-    public async Task Except_text_values_count_is_empty_and_is_null_pass_the_items_they_name_over_REST_and_SQL()
+    public async Task Each_kind_of_condition_passes_the_items_it_names_over_REST_and_SQL()
     {
         await using var host = new LakehouseFactory();
         var client = host.CreateClient();
         (await client.PostAsJsonAsync("/v1/vectors/indexes", new { name = "tags", dim = 2, metric = "l2" }, Cancel)).EnsureSuccessStatusCode();
         var metadata = new Dictionary<string, string?>
         {
-            ["a"] = """{"genre":"jazz","tags":["x","y"]}""",
-            ["b"] = """{"genre":"rock","tags":[]}""",
+            ["a"] = """{"genre":"jazz","tags":["x","y"],"loc":{"lon":13.405,"lat":52.52}}""",
+            ["b"] = """{"genre":"rock","tags":[],"loc":{"lon":11.582,"lat":48.1351}}""",
             ["c"] = """{"genre":null,"tags":null}""",
-            ["d"] = """{"genre":["jazz","blues"]}""",
+            ["d"] = """{"genre":["jazz","blues"],"loc":[{"lon":2.3522,"lat":48.8566},{"lon":13.405,"lat":52.52}]}""",
             ["e"] = """{"other":1}""",
             ["f"] = null,
-            ["g"] = """{"genre":{"sub":"bop"},"tags":[null]}""",
+            ["g"] = """{"genre":{"sub":"bop"},"tags":[null],"loc":{"lon":"13.405","lat":52.52}}""",
         };
         var items = metadata.Select((m, i) => new { id = m.Key, vector = new[] { (float)i, 1f }, metadata = m.Value is null ? (JsonElement?)null : JsonDocument.Parse(m.Value).RootElement });
         (await client.PostAsJsonAsync("/v1/vectors/indexes/tags/items", new { items }, Cancel)).EnsureSuccessStatusCode();
@@ -240,6 +240,10 @@ public sealed class FilteredSearchTests
             ("""{"must":[{"key":"tags","values_count":{"gte":2}}]}""", ["a"]),
             ("""{"must":[{"key":"tags","values_count":{"lt":1}}]}""", ["b", "c", "d", "e", "f"]),
             ("""{"must":[{"key":"genre","values_count":{"gt":0,"lte":1}}]}""", ["a", "b", "g"]),
+            // Berlin (a, and d's second point), Munich (b), Paris (d's first); g's text lon is no point.
+            ("""{"must":[{"key":"loc","geo_radius":{"center":{"lon":13.4,"lat":52.5},"radius":10000}}]}""", ["a", "d"]),
+            ("""{"must":[{"key":"loc","geo_bounding_box":{"top_left":{"lon":5,"lat":55},"bottom_right":{"lon":15,"lat":47}}}]}""", ["a", "b", "d"]),
+            ("""{"must":[{"key":"loc","geo_polygon":{"exterior":{"points":[{"lon":5,"lat":47},{"lon":15,"lat":47},{"lon":15,"lat":55},{"lon":5,"lat":55},{"lon":5,"lat":47}]},"interiors":[{"points":[{"lon":13,"lat":52},{"lon":14,"lat":52},{"lon":14,"lat":53},{"lon":13,"lat":53},{"lon":13,"lat":52}]}]}}]}""", ["b"]),
         ];
         foreach (var (filter, passing) in cases)
         {
@@ -271,7 +275,7 @@ public sealed class FilteredSearchTests
     [InlineData("""{"must":[{"key":"year","range":{}}]}""", "filter.must[0].range needs at least one of gte, gt, lte, lt")]
     [InlineData("""{"maybe":[]}""", "filter.maybe is not a part of a filter")]
     [InlineData("""{"must":{"key":"a"}}""", "filter.must must be an array")]
-    [InlineData("""{"should":[{"key":"a","match":{"value":"x"},"range":{"gt":1}}]}""", "filter.should[0] needs exactly one of match, range and values_count")]
+    [InlineData("""{"should":[{"key":"a","match":{"value":"x"},"range":{"gt":1}}]}""", "filter.should[0] needs exactly one of match, range, values_count")]
     [InlineData("""{"must":[{"match":{"value":"x"}}]}""", "filter.must[0] needs a key")]
     [InlineData("""{"must_not":[{"key":"a","match":{"any":[{"x":1}]}}]}""", "filter.must_not[0].match.any must be an array of strings")]
     [InlineData("""{"must":[{"must":[{"key":"y","range":{"gte":"1990"}}]}]}""", "filter.must[0].must[0].range.gte must be a date-time such as \"2024-01-31\" or \"2024-01-31T10:14:31Z\", not \"1990\"")]
@@ -290,7 +294,9 @@ public sealed class FilteredSearchTests
     [InlineData("""{"must":[{"key":"a","values_count":{"lt":"2"}}]}""", "filter.must[0].values_count.lt must be a whole number from 0")]
     [InlineData("""{"must":[{"key":"a","values_count":{"most":2}}]}""", "filter.must[0].values_count.most is not a bound")]
     [InlineData("""{"must":[{"key":"a","values_count":{}}]}""", "filter.must[0].values_count needs at least one of gte, gt, lte, lt")]
-    [InlineData("""{"must":[{"key":"a","values_count":{"gt":1},"match":{"value":1}}]}""", "filter.must[0] needs exactly one of match, range and values_count")]
+    [InlineData("""{"must":[{"key":"loc","geo_radius":{"center":{"lon":0,"lat":0},"radius":"far"}}]}""", "filter.must[0].geo_radius.radius must be a distance in metres")]
+    [InlineData("""{"should":[{"key":"loc","geo_bounding_box":{"top_left":{"lon":0,"lat":91},"bottom_right":{"lon":1,"lat":0}}}]}""", "filter.should[0].geo_bounding_box.top_left must be a point")]
+    [InlineData("""{"must":[{"key":"a","values_count":{"gt":1},"match":{"value":1}}]}""", "filter.must[0] needs exactly one of match, range, values_count, geo_radius, geo_bounding_box and geo_polygon")]
     public async Task A_malformed_filter_is_a_400_naming_the_part(string filter, string message)
     {
         await using var host = new LakehouseFactory();

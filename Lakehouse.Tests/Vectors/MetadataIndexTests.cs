@@ -9,8 +9,8 @@ namespace Lakehouse.Tests.Vectors;
 /// <summary>
 /// The metadata index answers a filter exactly as judging each item's metadata does: random metadata
 /// (nested objects, arrays, repeated names, dotted and empty names, every kind of value, dates written
-/// several ways) under random filters (match value/any/except/text, ranges over numbers and over date-times,
-/// values_count, has_id, is_empty, is_null), through inserts,
+/// several ways, geo points) under random filters (match value/any/except/text, ranges over numbers and over
+/// date-times, values_count, geo regions, has_id, is_empty, is_null), through inserts,
 /// metadata changes, deletes and slot reuse, with keys indexed before and after the writes that touch them.
 /// </summary>
 public sealed class MetadataIndexTests
@@ -26,6 +26,22 @@ public sealed class MetadataIndexTests
     /// <summary>Words of text matches: in some of <see cref="Strings"/> (in another case, too), in none, two at once.</summary>
     static readonly string[] Words = ["x", "X", "1", "2024", "01-31T", "t00", "Z", "q", "2024 31", "x y"];
 
+    /// <summary>Geo points, and objects that are not one (out of range, text, a coordinate missing); of repeated names the last counts.</summary>
+    static readonly string[] Points = ["""{"lon":1,"lat":2}""", """{"lat":-2,"lon":1.5}""", """{"lon":179,"lat":0}""", """{"lon":-179,"lat":0.5,"name":"x"}""",
+        """{"lon":200,"lat":0}""", """{"lon":"1","lat":2}""", """{"lat":2}""", """{"lon":1,"lat":2,"lon":-179}"""];
+
+    /// <summary>Regions around <see cref="Points"/>: circles, boxes (one across the antimeridian), polygons (one with a hole).</summary>
+    static readonly (string Name, string Body)[] Regions =
+    [
+        ("geo_radius", """{"center":{"lon":1,"lat":2},"radius":0}"""),
+        ("geo_radius", """{"center":{"lon":1,"lat":2},"radius":500000}"""),
+        ("geo_radius", """{"center":{"lon":180,"lat":0},"radius":200000}"""),
+        ("geo_bounding_box", """{"top_left":{"lon":0,"lat":3},"bottom_right":{"lon":2,"lat":-3}}"""),
+        ("geo_bounding_box", """{"top_left":{"lon":178,"lat":1},"bottom_right":{"lon":-178,"lat":-1}}"""),
+        ("geo_polygon", """{"exterior":{"points":[{"lon":0,"lat":0},{"lon":3,"lat":0},{"lon":0,"lat":4},{"lon":0,"lat":0}]}}"""),
+        ("geo_polygon", """{"exterior":{"points":[{"lon":-1,"lat":-3},{"lon":3,"lat":-3},{"lon":3,"lat":3},{"lon":-1,"lat":3},{"lon":-1,"lat":-3}]},"interiors":[{"points":[{"lon":0.5,"lat":1.5},{"lon":1.5,"lat":1.5},{"lon":1.5,"lat":2.5},{"lon":0.5,"lat":2.5},{"lon":0.5,"lat":1.5}]}]}"""),
+    ];
+
     static string Scalar(Random random) => random.Next(4) switch
     {
         0 => Numbers[random.Next(Numbers.Length)],
@@ -36,7 +52,7 @@ public sealed class MetadataIndexTests
 
     static string Value(Random random, int depth) => random.Next(depth > 1 ? 3 : 5) switch
     {
-        0 or 1 => Scalar(random),
+        0 or 1 => random.Next(4) == 0 ? Points[random.Next(Points.Length)] : Scalar(random),
         2 => $"[{string.Join(',', Enumerable.Range(0, random.Next(4)).Select(_ => random.Next(5) == 0 ? Value(random, depth + 1) : Scalar(random)))}]",
         _ => Metadata(random, depth + 1),
     };
@@ -54,6 +70,7 @@ public sealed class MetadataIndexTests
         if (random.Next(8) == 0) return $"{{\"has_id\":[{string.Join(',', Enumerable.Range(0, random.Next(4)).Select(_ => $"\"i{random.Next(130)}\""))}]}}";
         if (random.Next(6) == 0) return $$$"""{"{{{(random.Next(2) == 0 ? "is_empty" : "is_null")}}}":{"key":{{{JsonSerializer.Serialize(Paths[random.Next(Paths.Length)])}}}}}""";
         var key = JsonSerializer.Serialize(Paths[random.Next(Paths.Length)]);
+        if (random.Next(5) == 0 && Regions[random.Next(Regions.Length)] is var (name, body)) return $$$"""{"key":{{{key}}},"{{{name}}}":{{{body}}}}""";
         if (random.Next(6) == 0)
         {
             // One bound or two (four at random would mostly pass nothing).
@@ -125,6 +142,58 @@ public sealed class MetadataIndexTests
             }
         }
         Assert.True(checks > 5000, $"{checks} slots checked");
+    }
+
+    [Fact]
+    public void Geo_regions_over_random_points_pass_the_items_each_item_s_own_judgement_passes()
+    {
+        var random = new Random(23);
+        // Points on both sides of the antimeridian, so boxes and circles cross it.
+        double Lon() => random.Next(2) == 0 ? 170 + (random.NextDouble() * 10) : -180 + (random.NextDouble() * 10);
+        double Lat() => (random.NextDouble() * 20) - 10;
+        string Point() => FormattableString.Invariant($$"""{"lon":{{Lon()}},"lat":{{Lat()}}}""");
+        string Location() => random.Next(6) switch
+        {
+            0 => $"[{Point()},{Point()}]",
+            1 => random.Next(2) == 0 ? """{"lon":181,"lat":0}""" : "null",
+            _ => Point(),
+        };
+        string Ring(double west, double south, double east, double north) => FormattableString.Invariant(
+            $$"""{"points":[{"lon":{{west}},"lat":{{south}}},{"lon":{{east}},"lat":{{south}}},{"lon":{{east}},"lat":{{north}}},{"lon":{{west}},"lat":{{north}}},{"lon":{{west}},"lat":{{south}}}]}""");
+        string Region()
+        {
+            var (a, b) = ((Lon(), Lat()), (Lon(), Lat()));
+            var (south, north) = (Math.Min(a.Item2, b.Item2), Math.Max(a.Item2, b.Item2));
+            return random.Next(3) switch
+            {
+                0 => FormattableString.Invariant($$$"""{"geo_radius":{"center":{{{Point()}}},"radius":{{{random.Next(1_500_000)}}}}}"""),
+                1 => FormattableString.Invariant($$$$"""{"geo_bounding_box":{"top_left":{"lon":{{{{a.Item1}}}},"lat":{{{{north}}}}},"bottom_right":{"lon":{{{{b.Item1}}}},"lat":{{{{south}}}}}}}"""),
+                // A rectangle east of 170° with a hole in it, or a plain one west of −170°.
+                _ => random.Next(2) == 0
+                    ? $$$"""{"geo_polygon":{"exterior":{{{Ring(170 + random.Next(3), south, 177 + random.Next(3), north)}}},"interiors":[{{{Ring(173, (south + north) / 2, 176, north)}}}]}}"""
+                    : $$$"""{"geo_polygon":{"exterior":{{{Ring(-180 + random.Next(5), south, -175 + random.Next(5), north)}}}}}""",
+            };
+        }
+        var index = new VectorIndex(new IndexParams("t", 2, Metric.L2, 8, 50, 32));
+        var (checks, passed) = (0, 0);
+        for (var round = 0; round < 600; round++)
+        {
+            var id = $"i{random.Next(150)}";
+            if (random.Next(5) == 0) index.Delete(id);
+            else index.Upsert([new VectorItem(id, [(float)random.NextDouble(), (float)random.NextDouble()], $$"""{"loc":{{Location()}}}""")]);
+            if (round % 3 != 0) continue;
+            var text = $$"""{"must":[{"key":"loc",{{Region()[1..^1]}}}]}""";
+            var filter = Parse(text);
+            var passing = FromIndex(index, filter);
+            for (var slot = 0; slot < index.Graph.Count; slot++)
+            {
+                var expected = index.Ids[slot] is { } held && filter.Holds(held, index.Metadata[slot]);
+                Assert.True(expected == passing[slot], $"{text} on {Describe(index, slot)}: judged {expected}, indexed {passing[slot]}");
+                checks++;
+                if (expected) passed++;
+            }
+        }
+        Assert.True(passed > checks / 20 && passed < checks / 2, $"{passed} of {checks} slots passed: the regions should pass some points and not others");
     }
 
     [Fact]
