@@ -14,7 +14,7 @@ namespace Lakehouse.Vectors;
 /// <c>{"key": …, "match": {"text": "red shirt"}}</c>, <c>{"key": …, "values_count": {"gte": 2}}</c>,
 /// <c>{"key": …, "geo_radius" | "geo_bounding_box" | "geo_polygon": {…}}</c> (<see cref="GeoRegion"/>), <c>{"has_id": ["a", "b"]}</c>,
 /// <c>{"is_empty": {"key": …}}</c>, <c>{"is_null": {"key": …}}</c>, or a nested filter. A value that is an
-/// array meets a match or range when one of its elements does.
+/// array meets a match, range or geo region when one of its elements does.
 /// </summary>
 internal sealed class VectorFilter
 {
@@ -457,7 +457,7 @@ internal sealed class VectorFilter
         return passing;
     }
 
-    /// <summary>Whether the item <paramref name="id"/> with this metadata text (null: none) passes; an item without metadata meets no match or range (is_empty it meets).</summary>
+    /// <summary>Whether the item <paramref name="id"/> with this metadata text (null: none) passes; an item without metadata meets no match, range or geo region (it meets is_empty, and a values_count that admits 0).</summary>
     public bool Holds(string id, string? metadata)
     {
         if (metadata is null) return Holds(id, default(JsonElement));
