@@ -109,7 +109,7 @@ internal abstract record GeoRegion
     static GeoPoint Point(JsonElement json, string name, string where) =>
         json.TryGetProperty(name, out var value) && GeoPoint.TryRead(value, out var point)
             ? point
-            : throw Bad($"{where}.{name}", "must be a point {\"lon\": −180..180, \"lat\": −90..90}");
+            : throw Bad($"{where}.{name}", PointProblem);
 
     /// <summary>A closed ring, as Qdrant takes one: at least 4 points, the last the same as the first.</summary>
     static GeoPoint[] Ring(JsonElement json, string name, string where) => RingOf(json.TryGetProperty(name, out var ring) ? ring : default, $"{where}.{name}");
@@ -121,7 +121,7 @@ internal abstract record GeoRegion
         var read = new List<GeoPoint>();
         foreach (var value in points.EnumerateArray())
         {
-            if (!GeoPoint.TryRead(value, out var point)) throw Bad($"{where}.points[{read.Count}]", "must be a point {\"lon\": −180..180, \"lat\": −90..90}");
+            if (!GeoPoint.TryRead(value, out var point)) throw Bad($"{where}.points[{read.Count}]", PointProblem);
             read.Add(point);
         }
         return read.Count >= 4 && read[0] == read[^1] ? [.. read] : throw Bad(where, Problem);
@@ -133,6 +133,8 @@ internal abstract record GeoRegion
         if (interiors.ValueKind != JsonValueKind.Array) throw Bad($"{where}.interiors", "must be an array of rings");
         return [.. interiors.EnumerateArray().Select((ring, i) => RingOf(ring, $"{where}.interiors[{i}]"))];
     }
+
+    const string PointProblem = "must be a point {\"lon\": −180..180, \"lat\": −90..90}";
 
     static ProblemException Bad(string where, string problem) => ProblemException.BadRequest($"{where} {problem}.");
 }
